@@ -1,0 +1,63 @@
+#include "proxy/admin/metrics.hpp"
+
+namespace cba::admin {
+
+void metrics::count_status(unsigned status) noexcept {
+  const unsigned klass = status / 100;
+  if (klass >= 1 && klass <= 5) status_classes_[klass].fetch_add(1, std::memory_order_relaxed);
+}
+
+void metrics::count_refusal(errc reason) noexcept {
+  const auto slot = static_cast<std::size_t>(reason);
+  if (slot < reason_slots) refusals_[slot].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::uint64_t metrics::refusals(errc reason) const noexcept {
+  const auto slot = static_cast<std::size_t>(reason);
+  return slot < reason_slots ? refusals_[slot].load(std::memory_order_relaxed) : 0;
+}
+
+std::string metrics::render_prometheus() const {
+  std::string out;
+  auto counter = [&out](const char* name, const char* help, auto value) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE ";
+    out += name;
+    out += " counter\n";
+    out += name;
+    out += ' ';
+    out += std::to_string(value);
+    out += '\n';
+  };
+  counter("cba_connections_accepted_total", "TCP connections accepted",
+          connections_accepted.load(std::memory_order_relaxed));
+  out += "# HELP cba_connections_active Connections open now\n# TYPE cba_connections_active gauge\n";
+  out += "cba_connections_active " + std::to_string(connections_active.load(std::memory_order_relaxed)) + "\n";
+  counter("cba_handshakes_ok_total", "TLS handshakes whose client certificate passed policy",
+          handshakes_ok.load(std::memory_order_relaxed));
+  counter("cba_requests_total", "HTTP requests answered", requests.load(std::memory_order_relaxed));
+  counter("cba_directory_lookups_total", "directory lookups made",
+          directory_lookups.load(std::memory_order_relaxed));
+  counter("cba_client_bytes_received_total", "bytes of request bodies received",
+          bytes_from_clients.load(std::memory_order_relaxed));
+  counter("cba_client_bytes_sent_total", "bytes of response bodies sent",
+          bytes_to_clients.load(std::memory_order_relaxed));
+  out += "# HELP cba_responses_total Responses by status class\n# TYPE cba_responses_total counter\n";
+  for (unsigned klass = 1; klass <= 5; ++klass)
+    out += "cba_responses_total{class=\"" + std::to_string(klass) + "xx\"} " +
+           std::to_string(status_classes_[klass].load(std::memory_order_relaxed)) + "\n";
+  out += "# HELP cba_refusals_total Refused handshakes and requests by reason\n"
+         "# TYPE cba_refusals_total counter\n";
+  for (std::size_t slot = 1; slot < reason_slots; ++slot) {
+    const auto value = refusals_[slot].load(std::memory_order_relaxed);
+    if (value == 0) continue;
+    out += "cba_refusals_total{reason=\"" + std::string(reason_code(static_cast<errc>(slot))) + "\"} " +
+           std::to_string(value) + "\n";
+  }
+  return out;
+}
+
+}  // namespace cba::admin

@@ -1,0 +1,38 @@
+#pragma once
+// Process counters, rendered as Prometheus text on the admin listener. Lock-free: one relaxed atomic
+// per counter, so the data path never contends on a metrics lock.
+
+#include "proxy/error.hpp"
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace cba::admin {
+
+class metrics {
+ public:
+  static constexpr std::size_t reason_slots = 64;
+
+  std::atomic<std::uint64_t> connections_accepted{0};
+  std::atomic<std::int64_t> connections_active{0};
+  std::atomic<std::uint64_t> handshakes_ok{0};
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> bytes_from_clients{0};
+  std::atomic<std::uint64_t> bytes_to_clients{0};
+  std::atomic<std::uint64_t> directory_lookups{0};
+
+  void count_status(unsigned status) noexcept;
+  // One refusal/failure, by reason (handshake refusals and request refusals alike).
+  void count_refusal(errc reason) noexcept;
+  std::uint64_t refusals(errc reason) const noexcept;
+
+  std::string render_prometheus() const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, 6> status_classes_{};  // 1xx..5xx, index 0 unused
+  std::array<std::atomic<std::uint64_t>, reason_slots> refusals_{};
+};
+
+}  // namespace cba::admin

@@ -1,0 +1,221 @@
+#include "proxy/server.hpp"
+
+#include "proxy/admin/admin_server.hpp"
+#include "proxy/admin/metrics.hpp"
+#include "proxy/connection_tracker.hpp"
+#include "proxy/event_log.hpp"
+#include "proxy/http/header_policy.hpp"
+#include "proxy/http/route_table.hpp"
+#include "proxy/services.hpp"
+#include "proxy/session.hpp"
+#include "proxy/tls/certificate_policy.hpp"
+#include "proxy/tls/client_context.hpp"
+#include "proxy/tls/server_context.hpp"
+#include "proxy/upstream/pool.hpp"
+#include "proxy/wiring.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <deque>
+#include <stdexcept>
+#include <thread>
+
+namespace cba {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// How long stop() lets in-flight requests finish before closing their connections.
+constexpr std::chrono::seconds drain_deadline{10};
+// Pause after a failed accept (EMFILE and friends) so the loop cannot spin.
+constexpr std::chrono::milliseconds accept_backoff{50};
+
+tcp::endpoint parse_endpoint(const std::string& address, const std::string& key) {
+  // "host:port" or "[v6]:port"; the loader has checked the shape already.
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error(key + ": expected host:port, got '" + address + "'");
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const auto port = static_cast<unsigned short>(std::stoul(address.substr(colon + 1)));
+  boost::system::error_code ec;
+  auto ip = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) throw std::runtime_error(key + ": '" + host + "' is not an IP address (names are not resolved)");
+  return {ip, port};
+}
+
+void open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, const std::string& key) {
+  boost::system::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw std::runtime_error(key + ": cannot listen on " + endpoint.address().to_string() + ":" +
+                             std::to_string(endpoint.port()) + ": " + ec.message());
+}
+
+}  // namespace
+
+struct server::impl {
+  impl(const config::proxy_config& c, server_options o)
+      : cfg(c),
+        options(std::move(o)),
+        log(cfg.log, options.log_sink),
+        routes(cfg.routes),
+        headers(make_header_policy(cfg.identity_headers)),
+        directory(make_directory(cfg.directory)),
+        services{cfg, routes, headers, *directory, pools, log, metrics, connections} {
+    policy = tls::certificate_policy::create(cfg.trust);
+    for (const auto& listener : cfg.listeners) {
+      listener_tls.push_back(std::make_unique<asio::ssl::context>(tls::make_server_context(listener.tls, cfg.trust, *policy)));
+      listeners.push_back(listener_runtime{listener, *listener_tls.back()});
+    }
+    for (const auto& upstream : cfg.upstreams) {
+      std::shared_ptr<asio::ssl::context> client_tls;
+      if (upstream.https) client_tls = std::make_shared<asio::ssl::context>(tls::make_upstream_context(upstream.tls));
+      pools.push_back(std::make_unique<upstream::pool>(ioc.get_executor(), upstream, client_tls));
+    }
+  }
+
+  static http::header_policy make_header_policy(const config::identity_headers_config& c) {
+    std::string error;
+    auto policy = http::header_policy::create(c, error);
+    if (!policy) throw std::runtime_error(error);
+    return std::move(*policy);
+  }
+
+  asio::awaitable<void> accept_loop(std::size_t index) {
+    auto& acceptor = acceptors[index];
+    auto& listener = listeners[index];
+    for (;;) {
+      tcp::socket socket(asio::make_strand(ioc));
+      auto [ec] = co_await acceptor.async_accept(socket, use_tuple);
+      if (ec) {
+        if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
+        log.event(config::log_level::warn, "accept_failed", json_line{}.add("listener", listener.config.name).add("error", ec.message()));
+        asio::steady_timer pause(ioc, accept_backoff);
+        co_await pause.async_wait(use_tuple);
+        continue;
+      }
+      metrics.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+      if (metrics.connections_active.load(std::memory_order_relaxed) >=
+          static_cast<std::int64_t>(listener.config.limits.max_connections)) {
+        metrics.count_refusal(errc::too_many_connections);
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      auto ex = socket.get_executor();
+      asio::co_spawn(ex, run_session(services, listener, std::move(socket), ++next_connection_id), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> drain() {
+    connections.begin_drain();
+    const auto deadline = std::chrono::steady_clock::now() + drain_deadline;
+    asio::steady_timer tick(ioc);
+    while (connections.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+      tick.expires_after(std::chrono::milliseconds(20));
+      co_await tick.async_wait(use_tuple);
+    }
+    connections.close_all();
+    for (auto& pool : pools) pool->close_idle();
+  }
+
+  bool ready() const {
+    if (stopping.load()) return false;
+    for (const auto& acceptor : acceptors)
+      if (!acceptor.is_open()) return false;
+    return directory->ready();
+  }
+
+  config::proxy_config cfg;
+  server_options options;
+  asio::io_context ioc;
+  event_log log;
+  admin::metrics metrics;
+  connection_tracker connections;
+  http::route_table routes;
+  http::header_policy headers;
+  std::unique_ptr<ldap::directory> directory;
+  std::vector<std::unique_ptr<upstream::pool>> pools;
+  session_services services;
+  std::shared_ptr<const tls::certificate_policy> policy;
+  std::vector<std::unique_ptr<asio::ssl::context>> listener_tls;
+  std::deque<listener_runtime> listeners;  // deque: sessions hold references while more are added
+  std::deque<tcp::acceptor> acceptors;
+  std::optional<tcp::acceptor> admin_acceptor;
+  std::atomic<std::uint64_t> next_connection_id{0};
+  std::atomic<bool> stopping{false};
+};
+
+server::server(const config::proxy_config& cfg, server_options options)
+    : impl_(std::make_unique<impl>(cfg, std::move(options))) {}
+
+server::~server() = default;
+
+void server::start() {
+  auto& s = *impl_;
+  for (std::size_t i = 0; i < s.cfg.listeners.size(); ++i) {
+    const auto& listener = s.cfg.listeners[i];
+    const std::string key = "listeners[" + std::to_string(i) + "].address";
+    auto& acceptor = s.acceptors.emplace_back(s.ioc);
+    open_acceptor(acceptor, parse_endpoint(listener.address, key), key);
+  }
+  if (!s.cfg.admin.address.empty()) {
+    s.admin_acceptor.emplace(s.ioc);
+    open_acceptor(*s.admin_acceptor, parse_endpoint(s.cfg.admin.address, "admin.address"), "admin.address");
+    asio::co_spawn(s.ioc, admin::serve_admin(*s.admin_acceptor, {s.metrics, [&s] { return s.ready(); }}),
+                   asio::detached);
+  }
+  for (std::size_t i = 0; i < s.acceptors.size(); ++i) asio::co_spawn(s.ioc, s.accept_loop(i), asio::detached);
+  json_line line;
+  for (std::size_t i = 0; i < s.acceptors.size(); ++i) {
+    const auto ep = s.acceptors[i].local_endpoint();
+    line.add(s.cfg.listeners[i].name, ep.address().to_string() + ":" + std::to_string(ep.port()));
+  }
+  s.log.event(config::log_level::info, "listening", std::move(line));
+}
+
+std::vector<tcp::endpoint> server::listener_endpoints() const {
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& acceptor : impl_->acceptors) endpoints.push_back(acceptor.local_endpoint());
+  return endpoints;
+}
+
+std::optional<tcp::endpoint> server::admin_endpoint() const {
+  if (!impl_->admin_acceptor) return std::nullopt;
+  return impl_->admin_acceptor->local_endpoint();
+}
+
+void server::run() {
+  auto& s = *impl_;
+  unsigned threads = s.cfg.runtime.io_threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> extra;
+  for (unsigned i = 1; i < threads; ++i) extra.emplace_back([&s] { s.ioc.run(); });
+  s.ioc.run();
+  for (auto& t : extra) t.join();
+}
+
+void server::stop() {
+  auto& s = *impl_;
+  if (s.stopping.exchange(true)) return;
+  asio::post(s.ioc, [&s] {
+    boost::system::error_code ignored;
+    for (auto& acceptor : s.acceptors) acceptor.close(ignored);
+    if (s.admin_acceptor) s.admin_acceptor->close(ignored);
+    asio::co_spawn(s.ioc, s.drain(), asio::detached);
+  });
+}
+
+}  // namespace cba

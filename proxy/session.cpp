@@ -1,0 +1,400 @@
+#include "proxy/session.hpp"
+
+#include "ldap/directory.hpp"
+#include "proxy/account_policy.hpp"
+#include "proxy/admin/metrics.hpp"
+#include "proxy/client_stream.hpp"
+#include "proxy/connection_tracker.hpp"
+#include "proxy/error_response.hpp"
+#include "proxy/event_log.hpp"
+#include "proxy/http/head_scanner.hpp"
+#include "proxy/http/header_policy.hpp"
+#include "proxy/http/path_policy.hpp"
+#include "proxy/http/request_framing.hpp"
+#include "proxy/http/route_table.hpp"
+#include "proxy/identity.hpp"
+#include "proxy/request_relay.hpp"
+#include "proxy/tls/certificate_policy.hpp"
+#include "proxy/tls/upn.hpp"
+#include "proxy/tls/x509_facts.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
+namespace cba {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using steady = std::chrono::steady_clock;
+
+// Room for one request head plus one body read, so chunked trailers (which Beast 1.81 does not bound
+// by header_limit) can never grow the buffer beyond this.
+constexpr std::size_t body_read_slack = 64 * 1024;
+constexpr std::chrono::seconds shutdown_deadline{2};
+
+// What one request produced, for its access line.
+struct request_record {
+  std::uint64_t id = 0;
+  steady::time_point start = steady::now();
+  std::string method;
+  std::string target;
+  std::string route;
+  std::string upstream;
+  unsigned status = 0;
+  errc reason = errc::ok;
+  std::string detail;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+};
+
+enum class head_wait { ready, idle_close, failed };
+
+class client_session : public std::enable_shared_from_this<client_session> {
+ public:
+  client_session(session_services& services, listener_runtime& listener, asio::ip::tcp::socket socket,
+                 std::uint64_t id)
+      : s_(services),
+        l_(listener),
+        stream_(beast::tcp_stream(std::move(socket)), listener.tls),
+        id_(id),
+        scanner_(http::head_limits{listener.config.limits.request_header_bytes,
+                                   listener.config.limits.request_header_count}) {
+    buffer_.max_size(static_cast<std::size_t>(listener.config.limits.request_header_bytes) + body_read_slack);
+    beast::error_code ec;
+    const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) client_address_ = remote.address().to_string();
+  }
+
+  asio::awaitable<void> run() {
+    if (!co_await handshake()) co_return;
+    co_await resolve_identity();
+    while (!s_.connections.draining()) {
+      if (!co_await serve_request()) break;
+    }
+    co_await close();
+  }
+
+  // Closes the socket from any thread; the session's pending operation then fails and it ends.
+  // Holds only a weak reference: a closer that runs after the session ended does nothing.
+  std::function<void()> closer() {
+    return [ex = stream_.get_executor(), weak = weak_from_this()] {
+      asio::post(ex, [weak] {
+        if (auto self = weak.lock()) {
+          beast::error_code ignored;
+          beast::get_lowest_layer(self->stream_).socket().close(ignored);
+        }
+      });
+    };
+  }
+
+ private:
+  asio::awaitable<bool> handshake() {
+    SSL* ssl = stream_.native_handle();
+    tls::certificate_policy::attach(ssl, &verdict_);
+    auto& tcp = beast::get_lowest_layer(stream_);
+    tcp.expires_after(l_.config.limits.handshake_timeout);
+    auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    tcp.expires_never();
+    if (const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) sni_ = name;
+    if (!ec && verdict_.reason == errc::ok) {
+      s_.metrics.handshakes_ok.fetch_add(1, std::memory_order_relaxed);
+      co_return true;
+    }
+    errc reason = verdict_.reason;
+    std::string detail = verdict_.detail;
+    if (reason == errc::ok) {
+      reason = ec == beast::error::timeout ? errc::handshake_timeout : errc::handshake_failed;
+      detail = ec.message();
+    }
+    s_.metrics.count_refusal(reason);
+    json_line line;
+    line.add("time", now_rfc3339())
+        .add("type", "handshake")
+        .add("connection", id_)
+        .add("listener", l_.config.name)
+        .add("client", client_address_)
+        .add_if("sni", sni_)
+        .add("status", "refused")
+        .add("reason", reason_code(reason))
+        .add_if("detail", detail);
+    s_.log.access(std::move(line));
+    co_return false;
+  }
+
+  // The identity is decided once per connection: the certificate cannot change within it.
+  asio::awaitable<void> resolve_identity() {
+    X509* leaf = SSL_get0_peer_certificate(stream_.native_handle());
+    if (leaf == nullptr) {
+      identity_error_ = errc::no_client_certificate;  // only reachable with client_certificate: optional
+      co_return;
+    }
+    client_identity identity;
+    identity.certificate = tls::describe_certificate(leaf);
+    auto selection = tls::select_upn(leaf, s_.config.identity);
+    if (selection.reason != errc::ok) {
+      identity_error_ = selection.reason;
+      identity_detail_ = selection.detail;
+      identity_ = std::move(identity);
+      co_return;
+    }
+    identity.upn = selection.upn;
+    s_.metrics.directory_lookups.fetch_add(1, std::memory_order_relaxed);
+    auto found = co_await s_.directory.lookup(identity.upn);
+    if (!found) {
+      const auto ec = found.error();
+      if (ec == ldap::errc::not_found) {
+        identity_error_ = errc::account_unknown;
+      } else if (ec == ldap::errc::ambiguous) {
+        identity_error_ = errc::account_ambiguous;
+      } else {
+        identity_error_ = errc::directory_unavailable;
+      }
+      identity_detail_ = "directory lookup of '" + identity.upn + "': " + ec.message();
+      identity_ = std::move(identity);
+      co_return;
+    }
+    identity_error_ = check_account(*found, s_.config.directory, std::chrono::system_clock::now());
+    if (identity_error_ != errc::ok)
+      identity_detail_ = "account " + found->sam_account_name + " (" + identity.upn + ")";
+    identity.account = std::move(*found);
+    identity_ = std::move(identity);
+  }
+
+  // Reads until the buffer holds one complete request head, or decides why it never will.
+  asio::awaitable<head_wait> read_head(request_record& record) {
+    auto& tcp = beast::get_lowest_layer(stream_);
+    const auto& limits = l_.config.limits;
+    scanner_.reset();
+    std::optional<steady::time_point> head_deadline;
+    for (;;) {
+      const auto view = std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      auto scan = scanner_.scan(view);
+      if (scan.st == http::head_scan::state::complete) {
+        head_bytes_ = scan.head_bytes;
+        co_return head_wait::ready;
+      }
+      if (scan.st == http::head_scan::state::error) {
+        record.reason = scan.reason;
+        record.detail = scan.detail;
+        co_return head_wait::failed;
+      }
+      if (buffer_.size() > 0 && !head_deadline) head_deadline = steady::now() + limits.header_timeout;
+      if (head_deadline) {
+        tcp.expires_at(*head_deadline);
+      } else {
+        tcp.expires_after(request_seq_ == 0 ? limits.header_timeout : limits.idle_timeout);
+      }
+      s_.connections.set_busy(id_, buffer_.size() > 0);
+      const auto room = std::min<std::size_t>(16 * 1024, buffer_.max_size() - buffer_.size());
+      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(room), use_tuple);
+      buffer_.commit(n);
+      if (!ec) continue;
+      tcp.expires_never();
+      if (buffer_.size() == 0) co_return head_wait::idle_close;  // a quiet keep-alive end
+      if (ec == beast::error::timeout) {
+        record.reason = errc::header_timeout;
+        record.detail = "request head incomplete after " + std::to_string(limits.header_timeout.count()) + "ms";
+        co_return head_wait::failed;
+      }
+      co_return head_wait::idle_close;  // the client went away mid-head: nobody to answer
+    }
+  }
+
+  asio::awaitable<bool> serve_request() {
+    request_record record;
+    record.id = ++request_seq_;
+    const auto wait = co_await read_head(record);
+    if (wait == head_wait::idle_close) co_return false;
+    s_.connections.set_busy(id_, true);
+    if (wait == head_wait::failed) {
+      co_await refuse(record);
+      co_return false;
+    }
+
+    request_parser parser;
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(l_.config.limits.request_header_bytes + 1, UINT32_MAX)));
+    parser.body_limit(boost::none);  // max_body_bytes is counted by the relay, per route
+    beast::error_code ec;
+    const auto used = parser.put(asio::buffer(buffer_.data().data(), head_bytes_), ec);
+    if (ec || !parser.is_header_done()) {
+      record.reason = errc::bad_request;
+      record.detail = "request head: " + (ec ? ec.message() : std::string("incomplete"));
+      co_await refuse(record);
+      co_return false;
+    }
+    buffer_.consume(used);
+    auto& req = parser.get();
+    record.method = std::string(req.method_string());
+    record.target = std::string(req.target());
+
+    if (auto framing = http::check_request_framing(req); framing.reason != errc::ok) {
+      record.reason = framing.reason;
+      record.detail = framing.detail;
+      co_await refuse(record);
+      co_return false;
+    }
+    if (auto path = http::check_request_path(req.target()); path.reason != errc::ok) {
+      record.reason = path.reason;
+      record.detail = path.detail;
+      co_await refuse(record);
+      co_return false;
+    }
+    const config::route_config* route = s_.routes.match(req.target());
+    if (route == nullptr) {
+      record.reason = errc::no_route;
+      record.detail = "no route for this path";
+      co_await refuse(record);
+      co_return false;
+    }
+    record.route = route->path_prefix;
+    const auto& upstream_cfg = s_.config.upstreams.at(route->upstream_index);
+    record.upstream = upstream_cfg.name;
+
+    const bool needs_identity = route->auth != config::route_auth::none;
+    if (needs_identity && identity_error_ != errc::ok) {
+      record.reason = identity_error_;
+      record.detail = identity_detail_;
+      co_await refuse(record);
+      co_return false;
+    }
+    const std::uint64_t max_body = route->max_body_bytes.value_or(config::default_max_body_bytes);
+    if (auto length = parser.content_length(); length && *length > max_body) {
+      record.reason = errc::body_too_large;
+      record.detail = "Content-Length " + std::to_string(*length) + " > max_body_bytes " + std::to_string(max_body);
+      co_await refuse(record);
+      co_return false;
+    }
+
+    const bool client_keep_alive = req.keep_alive() && !s_.connections.draining();
+    http::forwarding_facts facts{route->auth, needs_identity && identity_ ? &*identity_ : nullptr,
+                                 client_address_};
+    s_.headers.rewrite_for_upstream(req, facts);
+
+    relay_request_context ctx{stream_,
+                              buffer_,
+                              parser,
+                              *route,
+                              upstream_cfg,
+                              *s_.pools.at(route->upstream_index),
+                              std::string(),
+                              route->idle_timeout.value_or(l_.config.limits.idle_timeout),
+                              max_body,
+                              client_keep_alive,
+                              s_.metrics};
+    auto outcome = co_await relay_request(ctx);
+    record.bytes_in = outcome.bytes_in;
+    record.bytes_out = outcome.bytes_out;
+    if (outcome.reason != errc::ok && outcome.status == 0) {
+      record.reason = outcome.reason;
+      record.detail = outcome.detail;
+      co_await refuse(record);
+      co_return false;
+    }
+    record.status = outcome.status;
+    record.reason = outcome.reason;
+    record.detail = outcome.detail;
+    finish(record);
+    s_.connections.set_busy(id_, false);
+    co_return outcome.reason == errc::ok && outcome.keep_alive;
+  }
+
+  // Answers a refused request (status from the reason), logs it, and leaves the connection to close.
+  asio::awaitable<void> refuse(request_record& record) {
+    record.status = to_http_status(record.reason);
+    auto response = make_error_response(record.reason, record.status);
+    auto& tcp = beast::get_lowest_layer(stream_);
+    tcp.expires_after(l_.config.limits.header_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream_, response, use_tuple);
+    tcp.expires_never();
+    finish(record);
+  }
+
+  void finish(const request_record& record) {
+    s_.metrics.requests.fetch_add(1, std::memory_order_relaxed);
+    s_.metrics.count_status(record.status);
+    if (record.reason != errc::ok) s_.metrics.count_refusal(record.reason);
+    s_.metrics.bytes_from_clients.fetch_add(record.bytes_in, std::memory_order_relaxed);
+    s_.metrics.bytes_to_clients.fetch_add(record.bytes_out, std::memory_order_relaxed);
+    const auto elapsed = std::chrono::duration<double, std::milli>(steady::now() - record.start).count();
+    json_line line;
+    line.add("time", now_rfc3339())
+        .add("type", "request")
+        .add("connection", id_)
+        .add("request", record.id)
+        .add("listener", l_.config.name)
+        .add("client", client_address_)
+        .add_if("sni", sni_);
+    if (identity_) {
+      const auto& cert = identity_->certificate;
+      line.add("cert_sha256", cert.sha256_hex)
+          .add("cert_issuer", cert.issuer)
+          .add("cert_serial", cert.serial_hex)
+          .add_if("upn", identity_->upn);
+      if (identity_->account) {
+        line.add("account", identity_->account->sam_account_name).add_if("sid", identity_->account->sid);
+        line.add("mapping", "upn");
+      }
+    }
+    line.add_if("method", record.method)
+        .add_if("target", record.target)
+        .add_if("route", record.route)
+        .add_if("upstream", record.upstream)
+        .add("status", record.status)
+        .add("bytes_in", record.bytes_in)
+        .add("bytes_out", record.bytes_out)
+        .add("duration_ms", elapsed);
+    if (record.reason != errc::ok) line.add("reason", reason_code(record.reason)).add_if("detail", record.detail);
+    s_.log.access(std::move(line));
+  }
+
+  asio::awaitable<void> close() {
+    auto& tcp = beast::get_lowest_layer(stream_);
+    if (tcp.socket().is_open()) {
+      tcp.expires_after(shutdown_deadline);
+      co_await stream_.async_shutdown(use_tuple);
+      beast::error_code ignored;
+      tcp.socket().close(ignored);
+    }
+  }
+
+  session_services& s_;
+  listener_runtime& l_;
+  client_stream stream_;
+  beast::flat_buffer buffer_;
+  std::uint64_t id_;
+  std::uint64_t request_seq_ = 0;
+  http::head_scanner scanner_;
+  std::size_t head_bytes_ = 0;
+  std::string client_address_;
+  std::string sni_;
+  tls::peer_verdict verdict_;
+  std::optional<client_identity> identity_;
+  errc identity_error_ = errc::ok;
+  std::string identity_detail_;
+};
+
+}  // namespace
+
+asio::awaitable<void> run_session(session_services& services, listener_runtime& listener,
+                                  asio::ip::tcp::socket socket, std::uint64_t connection_id) {
+  services.metrics.connections_active.fetch_add(1, std::memory_order_relaxed);
+  {
+    auto session = std::make_shared<client_session>(services, listener, std::move(socket), connection_id);
+    services.connections.add(connection_id, session->closer());
+    co_await session->run();
+    services.connections.remove(connection_id);
+  }
+  services.metrics.connections_active.fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace cba

@@ -1,0 +1,90 @@
+#pragma once
+// One connection to an upstream, plain TCP or TLS, as a single AsyncReadStream + AsyncWriteStream
+// that Beast's http::async_read/async_write and serializers accept.
+//
+// Deadlines: set them on tcp() (expires_after / expires_never) before each operation; they apply to
+// the TLS layer too because TLS reads and writes go through that tcp_stream.
+// Executor: the strand of the session that holds the lease (see pool.hpp: a reused connection is
+// moved onto the acquiring session's executor), so get_executor() is always the caller's strand.
+
+#include "proxy/upstream/tcp_slot.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <cstddef>
+#include <utility>
+#include <variant>
+
+namespace cba::upstream {
+
+class upstream_stream {
+public:
+  using executor_type = boost::asio::any_io_executor;
+  using tls_stream_type = boost::beast::ssl_stream<tcp_slot>;
+
+  // How long shutdown() waits for the peer's close_notify before simply closing.
+  static constexpr std::chrono::milliseconds shutdown_timeout{1000};
+
+  // Plain TCP over an already connected stream.
+  explicit upstream_stream(boost::beast::tcp_stream tcp);
+  // TLS over an already connected stream; the handshake is still to be done (see tls()).
+  upstream_stream(boost::beast::tcp_stream tcp, boost::asio::ssl::context& ctx);
+
+  upstream_stream(const upstream_stream&) = delete;
+  upstream_stream& operator=(const upstream_stream&) = delete;
+  ~upstream_stream() = default;
+
+  executor_type get_executor() noexcept { return slot().get_executor(); }
+
+  boost::beast::tcp_stream& tcp() noexcept { return slot().stream(); }
+  bool is_tls() const noexcept { return std::holds_alternative<tls_stream_type>(stream_); }
+  // The TLS session (null for plain TCP); Kerberos channel bindings read the peer certificate here.
+  SSL* native_ssl() noexcept;
+  // The TLS layer itself (null for plain TCP), for the handshake.
+  tls_stream_type* tls() noexcept { return std::get_if<tls_stream_type>(&stream_); }
+
+  template <class MutableBufferSequence, class ReadToken>
+  auto async_read_some(const MutableBufferSequence& buffers, ReadToken&& token) {
+    return boost::asio::async_initiate<ReadToken, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, const MutableBufferSequence& b) {
+          std::visit([&](auto& s) { s.async_read_some(b, std::move(handler)); }, stream_);
+        },
+        token, buffers);
+  }
+
+  template <class ConstBufferSequence, class WriteToken>
+  auto async_write_some(const ConstBufferSequence& buffers, WriteToken&& token) {
+    return boost::asio::async_initiate<WriteToken, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, const ConstBufferSequence& b) {
+          std::visit([&](auto& s) { s.async_write_some(b, std::move(handler)); }, stream_);
+        },
+        token, buffers);
+  }
+
+  // Best effort, never fails: TLS close_notify (bounded by shutdown_timeout), then close the socket.
+  boost::asio::awaitable<void> shutdown();
+  // Closes the socket now, without close_notify. Pending operations complete with operation_aborted.
+  void close() noexcept;
+
+  // Moves the connection onto `ex` (no operation may be pending). No-op when already there.
+  void rebind(const executor_type& ex, boost::system::error_code& ec);
+
+  // Whether an idle connection can carry another request: the peer has not closed it and has not
+  // sent anything unsolicited. Non-blocking; reads nothing.
+  bool idle_healthy() noexcept;
+
+private:
+  tcp_slot& slot() noexcept;
+
+  std::variant<tcp_slot, tls_stream_type> stream_;
+};
+
+}  // namespace cba::upstream
