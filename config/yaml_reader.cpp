@@ -64,10 +64,11 @@ map_cursor::map_cursor(const node_cursor& node) : self_(node) {
     return;
   }
   valid_ = true;
-  for (auto it = node.node().begin(); it != node.node().end(); ++it) {
-    const YAML::Node& key = it->first;
+  // Copies, not references: yaml-cpp's iterators hand out temporaries.
+  for (const auto& key_value : node.node()) {
+    const YAML::Node key = key_value.first;
     raw_entry e{key.IsScalar() ? key.Scalar() : describe(key), to_position(key.Mark(), node.where()),
-                it->second};
+                key_value.second};
     const auto previous = std::find_if(entries_.begin(), entries_.end(),
                                        [&](const raw_entry& other) { return other.key == e.key; });
     if (previous != entries_.end()) {
@@ -129,7 +130,8 @@ void map_cursor::finish() const {
       message += "; expected one of: ";
       for (std::size_t i = 0; i < sorted.size(); ++i) message += (i ? ", " : "") + sorted[i];
     }
-    self_.context().sink.add(e.key_at, self_.key_path(), std::move(message));
+    self_.context().sink.add(e.key_at, self_.key_path().empty() ? e.key : self_.key_path() + '.' + e.key,
+                             std::move(message));
   }
 }
 

@@ -5,6 +5,9 @@
 namespace cba::ldap {
 namespace {
 
+// error_category's destructor is protected and non-virtual by design; instances are never deleted.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
 class ldap_category_impl final : public boost::system::error_category {
  public:
   const char* name() const noexcept override { return "cba.ldap"; }
@@ -20,6 +23,7 @@ class ldap_category_impl final : public boost::system::error_category {
     return "unknown directory error";
   }
 };
+#pragma GCC diagnostic pop
 
 }  // namespace
 

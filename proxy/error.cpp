@@ -88,11 +88,15 @@ code_info info(errc e) noexcept {
   return {"unknown", 500, "unknown error"};
 }
 
+// error_category's destructor is protected and non-virtual by design; instances are never deleted.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
 class proxy_category_impl final : public boost::system::error_category {
  public:
   const char* name() const noexcept override { return "cba.proxy"; }
   std::string message(int value) const override { return info(static_cast<errc>(value)).message; }
 };
+#pragma GCC diagnostic pop
 
 }  // namespace
 

@@ -6,7 +6,8 @@
 
 namespace cba {
 
-boost::beast::http::response<boost::beast::http::string_body> make_error_response(errc reason, unsigned status) {
+boost::beast::http::response<boost::beast::http::string_body> make_error_response(errc reason, unsigned status,
+                                                                            std::string_view detail) {
   namespace bhttp = boost::beast::http;
   bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(status), 11};
   response.set(bhttp::field::server, "cba-proxy");
@@ -16,10 +17,24 @@ boost::beast::http::response<boost::beast::http::string_body> make_error_respons
   std::string body = std::to_string(status) + " " + std::string(bhttp::obsolete_reason(response.result())) +
                      "\nreason: " + std::string(reason_code(reason)) + "\n" +
                      make_error_code(reason).message() + "\n";
+  if (!detail.empty() && detail_is_public(reason)) {
+    body += detail;
+    body += '\n';
+  }
   response.body() = std::move(body);
   response.keep_alive(false);
   response.prepare_payload();
   return response;
+}
+
+bool detail_is_public(errc reason) noexcept {
+  switch (reason) {
+    case errc::header_too_large:
+    case errc::too_many_headers:
+    case errc::body_too_large:
+    case errc::header_timeout: return true;
+    default: return false;
+  }
 }
 
 }  // namespace cba

@@ -8,8 +8,15 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <string_view>
+
 namespace cba {
 
-boost::beast::http::response<boost::beast::http::string_body> make_error_response(errc reason, unsigned status);
+// `public_detail` is added to the body only for reasons whose detail holds no client data (the limits).
+boost::beast::http::response<boost::beast::http::string_body> make_error_response(errc reason, unsigned status,
+                                                                                   std::string_view detail = {});
+
+// True for reasons whose detail names a configured limit and nothing the client sent.
+bool detail_is_public(errc reason) noexcept;
 
 }  // namespace cba

@@ -58,7 +58,8 @@ class relay {
     lease_.emplace(std::move(*leased));
     out_.upstream_reused = lease_->reused();
 
-    if (!co_await send_request(expect_continue)) co_return out_;
+    const bool sent = co_await send_request(expect_continue);
+    if (!sent) co_return out_;
     co_await relay_response();
     co_return out_;
   }

@@ -1,6 +1,7 @@
 #include "proxy/server.hpp"
 
 #include "proxy/admin/admin_server.hpp"
+#include "proxy/client_stream.hpp"
 #include "proxy/admin/metrics.hpp"
 #include "proxy/connection_tracker.hpp"
 #include "proxy/event_log.hpp"
@@ -74,13 +75,13 @@ struct server::impl {
         services{cfg, routes, headers, *directory, pools, log, metrics, connections} {
     policy = tls::certificate_policy::create(cfg.trust);
     for (const auto& listener : cfg.listeners) {
-      listener_tls.push_back(std::make_unique<asio::ssl::context>(tls::make_server_context(listener.tls, cfg.trust, *policy)));
+      listener_tls.push_back(std::make_unique<asio::ssl::context>(tls::make_server_context(listener.tls, *policy)));
       listeners.push_back(listener_runtime{listener, *listener_tls.back()});
     }
     for (const auto& upstream : cfg.upstreams) {
       std::shared_ptr<asio::ssl::context> client_tls;
       if (upstream.https) client_tls = std::make_shared<asio::ssl::context>(tls::make_upstream_context(upstream.tls));
-      pools.push_back(std::make_unique<upstream::pool>(ioc.get_executor(), upstream, client_tls));
+      pools.push_back(std::make_unique<upstream::pool>(upstream, client_tls));
     }
   }
 

@@ -21,10 +21,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/http/write.hpp>
 
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <optional>
 
@@ -40,6 +42,9 @@ using steady = std::chrono::steady_clock;
 // by header_limit) can never grow the buffer beyond this.
 constexpr std::size_t body_read_slack = 64 * 1024;
 constexpr std::chrono::seconds shutdown_deadline{2};
+// After a refusal: how long and how much the proxy keeps reading (and discarding) before it closes.
+constexpr std::chrono::seconds linger_deadline{1};
+constexpr std::size_t linger_max_bytes = 4 * 1024 * 1024;
 
 // What one request produced, for its access line.
 struct request_record {
@@ -75,10 +80,13 @@ class client_session : public std::enable_shared_from_this<client_session> {
   }
 
   asio::awaitable<void> run() {
-    if (!co_await handshake()) co_return;
+    // GCC 12 miscompiles co_await inside a condition; every awaited value is named first.
+    const bool handshake_ok = co_await handshake();
+    if (!handshake_ok) co_return;
     co_await resolve_identity();
     while (!s_.connections.draining()) {
-      if (!co_await serve_request()) break;
+      const bool keep_going = co_await serve_request();
+      if (!keep_going) break;
     }
     co_await close();
   }
@@ -105,16 +113,17 @@ class client_session : public std::enable_shared_from_this<client_session> {
     auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, use_tuple);
     tcp.expires_never();
     if (const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) sni_ = name;
-    if (!ec && verdict_.reason == errc::ok) {
+    // Success with no_client_certificate happens only under client_certificate: optional; any other
+    // verdict with a completed handshake would be a bug in the callback, so it is refused too.
+    const bool verified = verdict_.reason == errc::ok || verdict_.reason == errc::no_client_certificate;
+    if (!ec && verified) {
       s_.metrics.handshakes_ok.fetch_add(1, std::memory_order_relaxed);
       co_return true;
     }
-    errc reason = verdict_.reason;
+    errc reason = ec ? tls::certificate_policy::handshake_failure_reason(verdict_, ec) : verdict_.reason;
+    if (ec == beast::error::timeout) reason = errc::handshake_timeout;
     std::string detail = verdict_.detail;
-    if (reason == errc::ok) {
-      reason = ec == beast::error::timeout ? errc::handshake_timeout : errc::handshake_failed;
-      detail = ec.message();
-    }
+    if (detail.empty() && ec) detail = ec.message();
     s_.metrics.count_refusal(reason);
     json_line line;
     line.add("time", now_rfc3339())
@@ -311,11 +320,12 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // Answers a refused request (status from the reason), logs it, and leaves the connection to close.
   asio::awaitable<void> refuse(request_record& record) {
     record.status = to_http_status(record.reason);
-    auto response = make_error_response(record.reason, record.status);
+    auto response = make_error_response(record.reason, record.status, record.detail);
     auto& tcp = beast::get_lowest_layer(stream_);
     tcp.expires_after(l_.config.limits.header_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, response, use_tuple);
     tcp.expires_never();
+    linger_ = !ec;
     finish(record);
   }
 
@@ -359,6 +369,23 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   asio::awaitable<void> close() {
     auto& tcp = beast::get_lowest_layer(stream_);
+    if (linger_ && tcp.socket().is_open()) {
+      // A refused client may still be sending (a body we will not read). Closing with unread bytes
+      // would reset the connection and could destroy the response before the client reads it, so
+      // read and discard for a bounded time first.
+      std::array<char, 16 * 1024> scratch;
+      std::size_t discarded = 0;
+      tcp.expires_after(linger_deadline);
+      while (discarded < linger_max_bytes) {
+        auto [ec, n] = co_await stream_.async_read_some(asio::buffer(scratch), use_tuple);
+        if (ec) break;
+        discarded += n;
+      }
+      beast::error_code ignored;
+      tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      tcp.socket().close(ignored);
+      co_return;
+    }
     if (tcp.socket().is_open()) {
       tcp.expires_after(shutdown_deadline);
       co_await stream_.async_shutdown(use_tuple);
@@ -375,6 +402,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::uint64_t request_seq_ = 0;
   http::head_scanner scanner_;
   std::size_t head_bytes_ = 0;
+  bool linger_ = false;
   std::string client_address_;
   std::string sni_;
   tls::peer_verdict verdict_;

@@ -4,8 +4,11 @@
 // bare CR/LF, whitespace before a colon, control characters). Runs before Beast's parser sees a byte,
 // so what reaches the parser and, later, the upstream is unambiguous.
 //
-// Byte accounting follows Beast's header_limit: the request line, every field line and the final empty
-// line, CRLFs included. A head of exactly max_bytes passes; one byte more is header_too_large.
+// Byte accounting is what Beast's header_limit documents: the request line, every field line and the
+// final empty line, CRLFs included. A head of exactly max_bytes passes; one byte more is
+// header_too_large. Beast 1.81 itself is only exact when the head arrives in pieces (given in one
+// piece it does not count the request line), and it accepts obs-fold (joining the lines), so these
+// checks must run before the parser (tests/http/beast_behaviour_tests.cpp records both).
 
 #include "proxy/error.hpp"
 

@@ -51,7 +51,7 @@ void for_each_list_element(std::string_view list, F&& f) {
   for (std::size_t i = 0; i <= list.size(); ++i) {
     if (i < list.size()) {
       const char c = list[i];
-      if (quoted && c == '\\') {
+      if (quoted && c == '\\' && i + 1 < list.size()) {  // quoted-pair: skip the escaped octet
         ++i;
         continue;
       }

@@ -18,6 +18,12 @@ path_verdict refuse(std::string detail) {
 
 bool is_dot_segment(std::string_view segment) { return segment == "." || segment == ".."; }
 
+// Windows drops trailing dots and spaces from file and folder names: IIS may serve "/owa./" as "/owa/".
+bool ends_like_windows_trims(std::string_view segment) {
+  return (!segment.empty() && segment.back() == '.') ||
+         (segment.size() >= 3 && ascii::iequals(segment.substr(segment.size() - 3), "%20"));
+}
+
 // Validates the UTF-8 of the percent-decoded path (RFC 3629: no overlong forms, no surrogates, at
 // most U+10FFFF). Returns false on the first malformed sequence.
 bool is_well_formed_utf8(std::string_view s) {
@@ -79,6 +85,7 @@ path_verdict check_request_path(std::string_view target) {
         case '\\': return refuse("percent-encoded '\\' in the path");
         case '%': return refuse("percent-encoded '%' in the path (double encoding)");
         case ';': return refuse("percent-encoded ';' in the path");
+        case ':': return refuse("percent-encoded ':' in the path");
         default: break;
       }
       if (ascii::is_ctl(value)) return refuse("percent-encoded control character in the path");
@@ -88,6 +95,7 @@ path_verdict check_request_path(std::string_view target) {
     }
     if (c == '\\') return refuse("backslash in the path");
     if (c == ';') return refuse("';' in the path");
+    if (c == ':') return refuse("':' in the path");
     if (c == '#') return refuse("fragment in the request-target");
     if (c == ' ') return refuse("space in the path");
     if (ascii::is_ctl(c)) return refuse("control character in the path");
@@ -102,6 +110,8 @@ path_verdict check_request_path(std::string_view target) {
     const std::size_t end = path.find('/', start);
     const std::string_view segment = path.substr(start, end == std::string_view::npos ? end : end - start);
     if (is_dot_segment(segment)) return refuse("dot-segment (\".\" or \"..\") in the path");
+    if (ends_like_windows_trims(segment))
+      return refuse("path segment ending in '.' or space (Windows servers drop them)");
     if (end == std::string_view::npos) break;
     if (segment.empty()) return refuse("empty path segment (\"//\") in the path");
     start = end + 1;

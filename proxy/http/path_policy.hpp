@@ -7,8 +7,11 @@
 //  - dot-segments ("/./", "/../", a trailing "/." or "/..")
 //  - empty segments ("//"): IIS/HTTP.sys, Apache (MergeSlashes) and nginx (merge_slashes) merge them,
 //    so "//owa" would be routed here as something other than "/owa" yet served as "/owa"
-//  - backslash (IIS treats it as '/'), ';' (servlet containers strip ";params" per segment)
-//  - percent-encoded '.', '/', '\', '%' (double encoding), ';' and control characters, any case
+//  - segments ending in '.' or a space ("/owa./", "/owa%20/"): Windows drops them, so IIS may serve
+//    them as "/owa/"
+//  - backslash (IIS treats it as '/'), ';' (servlet containers strip ";params" per segment), ':'
+//    (NTFS "::$DATA" streams)
+//  - percent-encoded '.', '/', '\', '%' (double encoding), ';', ':' and control characters, any case
 //  - malformed percent-encoding ("%zz", IIS's "%u002e" form), percent-decoded bytes that are not
 //    well-formed UTF-8 (overlong "%c0%ae" is '.' to a lenient decoder)
 //  - raw control characters, space, bytes >= 0x80, '#'

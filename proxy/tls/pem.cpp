@@ -68,17 +68,17 @@ pem_result<std::vector<x509_ptr>> read_certificates(const std::string& path) {
 pem_result<evp_pkey_ptr> parse_private_key(std::string_view pem) {
   const clear_errors_on_exit guard;
   ERR_clear_error();
+  // OpenSSL 3's decoders report "unsupported" for every kind of failure; tell the common ones apart.
+  if (pem.find("PRIVATE KEY-----") == std::string_view::npos) return {{}, "no private key found in PEM data"};
+  if (pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string_view::npos ||
+      pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos) {
+    return {{}, "the private key is encrypted; cba-proxy needs an unencrypted key file "
+                "(protect it with file permissions)"};
+  }
   bio_ptr bio = memory_bio(pem);
   if (!bio) return {{}, "out of memory: " + openssl_error_string()};
   evp_pkey_ptr key{PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr)};
-  if (!key) {
-    if (at_end_of_pem_data()) return {{}, "no private key found in PEM data"};
-    if (pem.find("ENCRYPTED") != std::string_view::npos) {
-      return {{}, "the private key is encrypted; cba-proxy needs an unencrypted key file "
-                  "(protect it with file permissions)"};
-    }
-    return {{}, "cannot parse the private key: " + openssl_error_string()};
-  }
+  if (!key) return {{}, "cannot parse the private key: " + openssl_error_string()};
   return {std::move(key), {}};
 }
 

@@ -54,7 +54,10 @@ bool set_peer_name(SSL* ssl, const std::string& name) {
   if (is_ip_literal(name)) {  // SNI may not carry an address (RFC 6066 section 3)
     return ::X509_VERIFY_PARAM_set1_ip_asc(::SSL_get0_param(ssl), name.c_str()) == 1;
   }
-  return ::SSL_set_tlsext_host_name(ssl, name.c_str()) == 1 && ::SSL_set1_host(ssl, name.c_str()) == 1;
+  // SSL_set_tlsext_host_name without its macro's C cast: OpenSSL copies the name.
+  auto* sni = static_cast<void*>(const_cast<char*>(name.c_str()));
+  return ::SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, sni) == 1 &&
+         ::SSL_set1_host(ssl, name.c_str()) == 1;
 }
 
 net::awaitable<boost::system::result<std::vector<tcp::endpoint>, upstream_error>> resolve(

@@ -20,6 +20,8 @@ class pool_state;
 
 class lease {
 public:
+  // Holds nothing (Asio's co_spawn needs default-constructible results).
+  lease() noexcept = default;
   lease(lease&&) noexcept = default;
   lease& operator=(lease&&) noexcept = default;  // closes the connection it held before
   lease(const lease&) = delete;

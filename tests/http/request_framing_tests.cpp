@@ -76,7 +76,7 @@ TEST_CASE("Content-Length must be one decimal value", "[http][framing]") {
         errc::duplicate_content_length);
   CHECK(post().add("Content-Length", "5, 5").check().reason == errc::duplicate_content_length);
   CHECK(post().add("Content-Length", "5,6").check().reason == errc::duplicate_content_length);
-  for (std::string_view bad : {"", "-1", "+5", "0x10", "5 ", "1e3", "abc", "18446744073709551616",
+  for (std::string_view bad : {"", "-1", "+5", "0x10", "5 5", "1e3", "abc", "18446744073709551616",
                                "99999999999999999999999"}) {
     CAPTURE(bad);
     CHECK(post().add("Content-Length", bad).check().reason == errc::bad_content_length);
@@ -85,7 +85,7 @@ TEST_CASE("Content-Length must be one decimal value", "[http][framing]") {
 
 TEST_CASE("Transfer-Encoding must be exactly chunked", "[http][framing]") {
   for (std::string_view bad : {"gzip", "gzip, chunked", "chunked, chunked", "chunked, gzip", "identity", "",
-                               "chunked;q=1", " chunked"}) {
+                               "chunked;q=1", "chunked x"}) {
     CAPTURE(bad);
     const auto v = post().add("Transfer-Encoding", bad).check();
     CHECK(v.reason == errc::bad_request);
@@ -124,6 +124,8 @@ TEST_CASE("only origin-form targets, and * for OPTIONS", "[http][framing]") {
   CHECK(connect.reason == errc::bad_request);
   CHECK(connect.detail == "CONNECT not supported");
 }
+
+// (Beast's fields::insert trims surrounding whitespace, so " 5" cannot be built here; the parser trims too.)
 
 TEST_CASE("upgrade requests and other HTTP versions are refused", "[http][framing]") {
   const auto ws = get().add("Connection", "Upgrade").add("Upgrade", "websocket").check();

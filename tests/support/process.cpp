@@ -73,7 +73,7 @@ std::string process_result::describe() const {
 }
 
 process_result run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
-                           const std::string& input) {
+                           const std::string& input, std::chrono::milliseconds hold_stdin) {
   if (argv.empty()) throw std::invalid_argument("run_process: empty argv");
   auto in = make_pipe();
   auto out = make_pipe();
@@ -97,24 +97,29 @@ process_result run_process(const std::vector<std::string>& argv, std::chrono::mi
 
   process_result result;
   std::size_t written = 0;
-  if (input.empty()) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto release_stdin = start + hold_stdin;
+  if (input.empty() && hold_stdin.count() <= 0) {
     in.write_end.reset();
   } else {
     ::fcntl(in.write_end.get(), F_SETFL, O_NONBLOCK);
     ::signal(SIGPIPE, SIG_IGN);  // a child that exits early must not kill the test binary
   }
 
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = start + timeout;
   while (out.read_end.get() >= 0 || err.read_end.get() >= 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto now = std::chrono::steady_clock::now();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     if (left.count() <= 0) {
       result.timed_out = true;
       ::kill(pid, SIGKILL);
       break;
     }
+    const bool input_done = written >= input.size();
+    if (input_done && in.write_end.get() >= 0 && now >= release_stdin) in.write_end.reset();
     pollfd fds[3] = {{out.read_end.get(), POLLIN, 0}, {err.read_end.get(), POLLIN, 0},
-                     {in.write_end.get(), POLLOUT, 0}};
-    int n = ::poll(fds, 3, static_cast<int>(std::min<long long>(left.count(), 1000)));
+                     {input_done ? -1 : in.write_end.get(), POLLOUT, 0}};
+    int n = ::poll(fds, 3, static_cast<int>(std::min<long long>(left.count(), input_done && in.write_end.get() >= 0 ? 50 : 1000)));
     if (n < 0 && errno != EINTR) break;
     if (n <= 0) continue;
     for (int i = 0; i < 2; ++i) {
@@ -130,8 +135,10 @@ process_result run_process(const std::vector<std::string>& argv, std::chrono::mi
     if (fds[2].fd >= 0 && fds[2].revents != 0) {
       auto put = ::write(fds[2].fd, input.data() + written, input.size() - written);
       if (put > 0) written += static_cast<std::size_t>(put);
-      if (put < 0 && errno != EAGAIN && errno != EINTR) written = input.size();
-      if (written >= input.size()) in.write_end.reset();
+      if (put < 0 && errno != EAGAIN && errno != EINTR) {
+        written = input.size();
+        in.write_end.reset();
+      }
     }
   }
   in.write_end.reset();

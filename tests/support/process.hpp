@@ -20,8 +20,10 @@ struct process_result {
   std::string describe() const;
 };
 
-// argv[0] is looked up in PATH. `input` is written to the child's stdin, which is then closed.
+// argv[0] is looked up in PATH. `input` is written to the child's stdin, which is closed once it is
+// written and `hold_stdin` has passed since the start (tools like s_client quit at end of input).
 process_result run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
-                           const std::string& input = {});
+                           const std::string& input = {},
+                           std::chrono::milliseconds hold_stdin = std::chrono::milliseconds(0));
 
 }  // namespace cba::test

@@ -84,6 +84,7 @@ error_code raw_tls_client::connect(const tcp::endpoint& endpoint, const tls_clie
     if (ec) return d.last_ = ec;
     d.ctx_.set_verify_mode(asio::ssl::verify_peer);
   }
+  if (options.tls12_only) SSL_CTX_set_max_proto_version(d.ctx_.native_handle(), TLS1_2_VERSION);
   d.stream_.emplace(d.io_, d.ctx_);
   if (!options.server_name.empty()) {
     // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
@@ -177,6 +178,10 @@ bool raw_tls_client::wait_closed(std::chrono::milliseconds timeout) {
   while (d.read_more(deadline)) {
   }
   return d.eof_ && d.last_ != asio::error::timed_out;
+}
+
+bool raw_tls_client::request_renegotiation() {
+  return impl_->stream_ && SSL_renegotiate(impl_->stream_->native_handle()) == 1;
 }
 
 const std::string& raw_tls_client::pending() const noexcept { return impl_->buf_; }

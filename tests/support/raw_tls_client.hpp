@@ -20,6 +20,7 @@ struct tls_client_options {
   std::string key_file;
   std::string ca_file;    // verify the server against it; empty: no verification
   std::string server_name = "localhost";  // SNI and the name verified
+  bool tls12_only = false;                // cap at TLS 1.2 (renegotiation exists only there)
 };
 
 struct raw_response {
@@ -49,6 +50,9 @@ class raw_tls_client {
   // True when the peer ends the connection (EOF, reset, TLS close) within `timeout`; bytes that arrive
   // first are kept in pending().
   bool wait_closed(std::chrono::milliseconds timeout);
+
+  // Asks for a TLS 1.2 renegotiation; the next write/read runs it. False when OpenSSL refuses locally.
+  bool request_renegotiation();
 
   const std::string& pending() const noexcept;
   boost::system::error_code last_error() const noexcept;

@@ -56,6 +56,9 @@ TEST_CASE("run_process captures output and exit status, kills at the deadline", 
   CHECK(cat.ok());
   CHECK(cat.out == "stdin data");
 
+  auto held = run_process({"sh", "-c", "cat; echo done"}, 10s, "x", 300ms);
+  CHECK(held.out == "xdone\n");
+
   auto slow = run_process({"sleep", "30"}, 300ms);
   CHECK(slow.timed_out);
   CHECK(slow.signal == 9);
@@ -110,7 +113,7 @@ TEST_CASE("recording upstream: chunked both ways, 100-continue, keep-alive", "[s
   CHECK(up.connection_count() == 1);  // curl reused the connection
 }
 
-TEST_CASE("recording upstream over TLS; raw client sees streaming progress", "[support]") {
+TEST_CASE("recording upstream over TLS and streaming progress seen by the raw client", "[support]") {
   const auto& pki = test_pki::get();
   recording_upstream::options opts;
   opts.certificate_chain = pki.chain("upstream");

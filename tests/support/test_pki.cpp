@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 
@@ -37,7 +38,13 @@ std::string after_equals(const process_result& r, const std::string& what) {
 
 }  // namespace
 
-test_pki::test_pki() : root_("cba-pki"), dir_((root_.path() / "pki").string()) {
+test_pki::test_pki() {
+  if (const char* shared = std::getenv("CBA_TEST_PKI_DIR"); shared != nullptr && *shared != '\0') {
+    dir_ = shared;
+  } else {
+    root_.emplace("cba-pki");
+    dir_ = (root_->path() / "pki").string();
+  }
   std::filesystem::path script = std::filesystem::path(CBA_SOURCE_DIR) / "tests/pki/make-test-pki.sh";
   auto r = run_process({"bash", script.string(), dir_}, std::chrono::seconds(120));
   if (!r.ok()) throw std::runtime_error("make-test-pki.sh failed: " + r.describe());

@@ -1,9 +1,12 @@
 #pragma once
 // The test PKI of tests/pki/make-test-pki.sh, generated once per test binary into a temp dir
-// (removed at exit). Names follow the script: NAME.pem, NAME.key, NAME-chain.pem.
+// (removed at exit), or into $CBA_TEST_PKI_DIR when set (kept: the script is idempotent and safe to
+// run concurrently, so ctest's one-process-per-case runs share one PKI). Names follow the script:
+// NAME.pem, NAME.key, NAME-chain.pem.
 
 #include "tests/support/temp_dir.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,7 +29,7 @@ class test_pki {
 
  private:
   test_pki();
-  temp_dir root_;
+  std::optional<temp_dir> root_;
   std::string dir_;
 };
 
