@@ -96,4 +96,18 @@ std::string reserved_header_reason(std::string_view name) {
   return {};
 }
 
+std::string identity_header_set_problem(std::string_view raw_name) {
+  // CGI-style servers read '_' as '-' (HTTP_X_FORWARDED_FOR), so compare in that form.
+  std::string name(raw_name);
+  std::replace(name.begin(), name.end(), '_', '-');
+  if (auto reason = reserved_header_reason(name); !reason.empty()) return reason;
+  constexpr std::array<std::string_view, 9> edge_owned{
+      "Authorization",      "Forwarded", "X-Forwarded-For",    "X-Forwarded-Proto", "X-Forwarded-Host",
+      "X-Forwarded-Port", "X-Forwarded-Server", "X-Real-IP", "Expect"};
+  for (const auto h : edge_owned) {
+    if (equals_ignore_case(name, h)) return std::string(h) + " is written by the proxy itself; choose another name";
+  }
+  return {};
+}
+
 }  // namespace cba::config

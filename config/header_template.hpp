@@ -42,4 +42,10 @@ bool is_header_token(std::string_view name);
 // a config may set it.
 std::string reserved_header_reason(std::string_view name);
 
+// Why identity_headers.set may not name this header, empty if it may: the reserved ones above, plus
+// the credentials and forwarding facts the proxy writes itself (Authorization, X-Forwarded-*, ...).
+// Certificate headers (Client-Cert, X-Client-Cert, ...) may be set: the client's are stripped first.
+// proxy/http's header_policy uses this too, so --check-config and start-up agree.
+std::string identity_header_set_problem(std::string_view name);
+
 }  // namespace cba::config

@@ -229,12 +229,17 @@ std::string header_name_problem(std::string_view name) {
   return reserved_header_reason(name);
 }
 
+std::string identity_header_set_name_problem(std::string_view name) {
+  if (!is_header_token(name)) return "\"" + std::string(name) + "\" is not a valid header name";
+  return identity_header_set_problem(name);
+}
+
 void parse_identity_headers(const node_cursor& at, identity_headers_config& out) {
   map_cursor m(at);
   if (auto set = m.get("set")) {
     map_cursor s(*set);
     for (auto& e : s.entries()) {
-      if (auto why = header_name_problem(e.key); !why.empty()) {
+      if (auto why = identity_header_set_name_problem(e.key); !why.empty()) {
         at.context().sink.add(e.key_at, e.value.key_path(), why);
         continue;
       }

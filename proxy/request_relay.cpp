@@ -112,6 +112,9 @@ class relay {
           co_return false;
         }
         const auto got = chunk.size() - req.body().size;
+        // A read that decoded no body bytes (only a chunk-size line, say) must not reach the
+        // serializer: an empty piece with more=true would be written as the terminating 0-chunk.
+        if (got == 0 && !ctx_.request.is_done()) continue;
         out_.bytes_in += got;
         if (out_.bytes_in > ctx_.max_body_bytes) {
           fail(errc::body_too_large, "request body exceeds max_body_bytes " + std::to_string(ctx_.max_body_bytes));
@@ -219,6 +222,7 @@ class relay {
           co_return;
         }
         const auto got = chunk.size() - res.body().size;
+        if (got == 0 && !parser->is_done()) continue;  // see the request loop
         out_.bytes_out += got;
         res.body().data = chunk.data();
         res.body().size = got;

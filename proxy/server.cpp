@@ -179,12 +179,17 @@ void server::start() {
                    asio::detached);
   }
   for (std::size_t i = 0; i < s.acceptors.size(); ++i) asio::co_spawn(s.ioc, s.accept_loop(i), asio::detached);
-  json_line line;
   for (std::size_t i = 0; i < s.acceptors.size(); ++i) {
     const auto ep = s.acceptors[i].local_endpoint();
-    line.add(s.cfg.listeners[i].name, ep.address().to_string() + ":" + std::to_string(ep.port()));
+    s.log.event(config::log_level::info, "listening",
+                json_line{}.add("listener", s.cfg.listeners[i].name)
+                    .add("address", ep.address().to_string() + ":" + std::to_string(ep.port())));
   }
-  s.log.event(config::log_level::info, "listening", std::move(line));
+  if (s.admin_acceptor) {
+    const auto ep = s.admin_acceptor->local_endpoint();
+    s.log.event(config::log_level::info, "listening",
+                json_line{}.add("listener", "admin").add("address", ep.address().to_string() + ":" + std::to_string(ep.port())));
+  }
 }
 
 std::vector<tcp::endpoint> server::listener_endpoints() const {

@@ -326,6 +326,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
     auto [ec, n] = co_await bhttp::async_write(stream_, response, use_tuple);
     tcp.expires_never();
     linger_ = !ec;
+    record.bytes_out = response.body().size();
     finish(record);
   }
 

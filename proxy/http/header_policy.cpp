@@ -1,5 +1,7 @@
 #include "proxy/http/header_policy.hpp"
 
+#include "config/header_template.hpp"
+
 #include "proxy/http/ascii.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -124,8 +126,8 @@ std::optional<header_policy> header_policy::create(const config::identity_header
       error = where + "not a valid header name";
       return std::nullopt;
     }
-    if (is_framing(name) || is_hop_by_hop(name) || in(always_stripped_names, name)) {
-      error = where + "the proxy owns this header; choose another name";
+    if (auto problem = config::identity_header_set_problem(name); !problem.empty()) {
+      error = where + problem;
       return std::nullopt;
     }
     for (const auto& [other, unused] : policy.set_) {

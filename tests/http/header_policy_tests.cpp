@@ -232,11 +232,12 @@ TEST_CASE("configuration the policy refuses", "[http][header_policy]") {
   const row rows[] = {
       {set("X User", "{upn}"), "identity_headers.set.X User: not a valid header name"},
       {set("", "{upn}"), "not a valid header name"},
-      {set("Host", "{upn}"), "owns this header"},
-      {set("content-length", "{upn}"), "owns this header"},
-      {set("Authorization", "{upn}"), "owns this header"},
-      {set("X-Forwarded-For", "{upn}"), "owns this header"},
-      {set("Connection", "{upn}"), "owns this header"},
+      {set("Host", "{upn}"), "Host is preserved"},
+      {set("content-length", "{upn}"), "Content-Length describes the body"},
+      {set("Authorization", "{upn}"), "written by the proxy itself"},
+      {set("X-Forwarded-For", "{upn}"), "written by the proxy itself"},
+      {set("x_forwarded_proto", "{upn}"), "written by the proxy itself"},
+      {set("Connection", "{upn}"), "hop-by-hop"},
       {set("X-User", "{mail}"), "identity_headers.set.X-User: unknown field {mail}"},
       {twice, "set twice"},
       {strip("Transfer-Encoding"), "cannot be stripped"},
@@ -248,6 +249,14 @@ TEST_CASE("configuration the policy refuses", "[http][header_policy]") {
     CHECK_FALSE(header_policy::create(r.config, error).has_value());
     CHECK(error.find(r.message) != std::string::npos);
   }
+}
+
+TEST_CASE("certificate headers may be set: the client's copies are stripped first", "[http][header_policy]") {
+  identity_headers_config c;
+  c.set = {{"Client-Cert", "{cert_rfc9440}"}, {"X-Client-Cert", "{cert_sha256}"}};
+  std::string error;
+  CHECK(header_policy::create(c, error).has_value());
+  CHECK(error.empty());
 }
 
 TEST_CASE("is_hop_by_hop and header_name_equals", "[http][header_policy]") {

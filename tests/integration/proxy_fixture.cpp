@@ -66,7 +66,7 @@ std::string base_config(const test_pki& pki, const proxy_options& o, unsigned sh
   y += "    X-Client-SID: \"{sid}\"\n";
   y += "    X-Cert-SHA256: \"{cert_sha256}\"\n";
   y += "    X-Cert-Serial: \"{cert_serial}\"\n";
-  y += "    Client-Cert: \"{cert_rfc9440}\"\n";
+  y += "    X-Cert-RFC9440: \"{cert_rfc9440}\"\n";
   y += "  strip: [X-Forwarded-User]\n";
   y += "admin:\n";
   y += "  address: \"127.0.0.1:0\"\n";
@@ -207,6 +207,27 @@ unsigned short closed_port() {
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
   return acceptor.local_endpoint().port();
+}
+
+std::string escape_bytes(std::string_view bytes, std::size_t max) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : bytes.substr(0, max)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (u >= 0x20 && u < 0x7f && c != '\\') {
+      out += c;
+    } else {
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    }
+  }
+  if (bytes.size() > max) out += "...";
+  return out;
 }
 
 std::string pattern_bytes(std::size_t size, unsigned seed) {

@@ -85,6 +85,8 @@ class proxy_fixture {
 std::optional<std::string> json_string_field(std::string_view line, std::string_view field);
 // An unused loopback port (bound then released): for "upstream down".
 unsigned short closed_port();
+// Printable form of the first `max` bytes (\r \n and non-printables escaped) for failure messages.
+std::string escape_bytes(std::string_view bytes, std::size_t max);
 // Deterministic pseudo-random bytes (bodies whose corruption a hash would catch).
 std::string pattern_bytes(std::size_t size, unsigned seed = 1);
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lab/lab-lib.sh: helpers shared by the lab scripts (sourced, not run). Every process the lab starts
 # is tracked by a PID file; these helpers only ever signal the PID in that file, and only after checking
 # that the process still is the program we started (PID reuse).
@@ -21,29 +22,61 @@ lab_pid_alive() {
   [[ -s $pidfile ]] || return 1
   pid=$(<"$pidfile")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [[ -r /proc/$pid/comm && $(<"/proc/$pid/comm") == "$comm" ]] || return 1
   # A zombie still has a comm; it is not running.
-  [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]] || return 1
+  lab_same_process "$pid" "$comm" || return 1
   echo "$pid"
 }
 
-# lab_stop_pid PIDFILE COMM SECONDS: TERM, wait up to SECONDS, then KILL. Idempotent; removes PIDFILE.
+# lab_descendants PID: prints PID's descendants, one "PID COMM" a line.
+lab_descendants() {
+  local queue=("$1") p k
+  while [[ ${#queue[@]} -gt 0 ]]; do
+    p=${queue[0]}
+    queue=("${queue[@]:1}")
+    for k in $(cat /proc/"$p"/task/*/children 2>/dev/null || true); do
+      echo "$k $(cat /proc/"$k"/comm 2>/dev/null || echo '?')"
+      queue+=("$k")
+    done
+  done
+}
+
+# lab_same_process PID COMM: PID is alive (not a zombie) and still runs COMM.
+lab_same_process() {
+  [[ -r /proc/$1/comm && $(<"/proc/$1/comm") == "$2" ]] || return 1
+  [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]
+}
+
+# lab_stop_pid PIDFILE COMM SECONDS: TERM, wait up to SECONDS, then KILL. The process's descendants
+# (prefork workers, Apache's children) are recorded before the signal; the parent normally takes them
+# down, and any that outlive it by 5 s are killed by their PID. Idempotent; removes PIDFILE.
 lab_stop_pid() {
-  local pidfile=$1 comm=$2 seconds=$3 pid i
+  local pidfile=$1 comm=$2 seconds=$3 pid i kids kid kcomm
   if pid=$(lab_pid_alive "$pidfile" "$comm"); then
+    kids=$(lab_descendants "$pid")
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < seconds * 10; i++)); do
-      lab_pid_alive "$pidfile" "$comm" >/dev/null || break
+      lab_same_process "$pid" "$comm" || break
       sleep 0.1
     done
-    if lab_pid_alive "$pidfile" "$comm" >/dev/null; then
+    if lab_same_process "$pid" "$comm"; then
       echo "${0##*/}: PID $pid ($comm) ignored TERM for ${seconds}s; sending KILL" >&2
       kill -KILL "$pid" 2>/dev/null || true
       for ((i = 0; i < 50; i++)); do
-        lab_pid_alive "$pidfile" "$comm" >/dev/null || break
+        lab_same_process "$pid" "$comm" || break
         sleep 0.1
       done
     fi
+    while read -r kid kcomm; do
+      [[ -n $kid ]] || continue
+      for ((i = 0; i < 50; i++)); do
+        lab_same_process "$kid" "$kcomm" || break
+        sleep 0.1
+      done
+      if lab_same_process "$kid" "$kcomm"; then
+        echo "${0##*/}: child PID $kid ($kcomm) outlived PID $pid; sending KILL" >&2
+        kill -KILL "$kid" 2>/dev/null || true
+      fi
+    done <<<"$kids"
     echo "${0##*/}: stopped $comm (PID $pid)"
   fi
   rm -f "$pidfile"

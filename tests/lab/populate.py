@@ -7,7 +7,6 @@
 #   populate.py altsecid LABDIR replaces alice's altSecurityIdentities with LABDIR/alice-altsecid.txt
 #
 # Must run under /usr/bin/python3 (Debian's python3-samba), not a pyenv/venv python.
-import base64
 import os
 import sys
 import time

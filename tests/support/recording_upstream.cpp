@@ -14,7 +14,6 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstdio>
-#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -183,6 +182,15 @@ struct recording_upstream::impl {
     co_return !ec || n > 0;
   }
 
+  void add_wire(std::optional<std::size_t> slot, std::string_view bytes) {
+    constexpr std::size_t cap = 64 * 1024;
+    if (!slot) return;
+    update([&] {
+      auto& w = records_[*slot].wire_body_prefix;
+      if (w.size() < cap) w.append(bytes.substr(0, cap - w.size()));
+    });
+  }
+
   void add_body(std::optional<std::size_t> slot, std::string_view bytes) {
     if (bytes.empty()) return;
     update([&] {
@@ -247,9 +255,12 @@ struct recording_upstream::impl {
           bool ok = true;
       if (rec.chunked) {
         chunked_decoder decoder;
+        std::size_t recorded = 0;  // bytes at the front of buf already in wire_body_prefix
         for (;;) {
           std::string out;
+          self->add_wire(slot, std::string_view(buf).substr(recorded));
           decoder.feed(buf, out);
+          recorded = buf.size();
           self->add_body(slot, out);
           if (decoder.done() || decoder.failed()) break;
           if (!co_await read_more(*self, stream, buf)) break;

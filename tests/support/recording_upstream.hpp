@@ -30,6 +30,7 @@ struct recorded_request {
   std::string version;
   header_list headers;
   std::string body;            // decoded (de-chunked) body bytes
+  std::string wire_body_prefix;  // the first 64 KiB of the body as framed on the wire (chunk lines)
   bool chunked = false;        // the body arrived with Transfer-Encoding: chunked
   bool complete = false;       // the whole body arrived
   bool malformed = false;      // framing error; the connection was dropped
