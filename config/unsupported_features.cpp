@@ -3,23 +3,6 @@
 namespace cba::config {
 
 void report_unsupported_features(const proxy_config& c, const located_sink& problems) {
-  // LDAP directory.
-  if (c.directory.type == directory_type::ldap) {
-    problems.add("directory.type", "directory.type: ldap is not supported yet (planned); use file");
-  }
-
-  // Strong certificate mapping (KB5014754): SID extension and altSecurityIdentities checks.
-  if (c.directory.certificate_mapping == certificate_mapping_mode::strong) {
-    problems.add("directory.certificate_mapping",
-                 "'strong' (the default) needs the SID extension / altSecurityIdentities checks, which "
-                 "are not supported yet (planned); set certificate_mapping: upn explicitly to accept "
-                 "UPN-only mapping");
-  } else if (c.directory.certificate_mapping == certificate_mapping_mode::compatibility) {
-    problems.add("directory.certificate_mapping",
-                 "'compatibility' needs the SID extension / altSecurityIdentities checks, which are not "
-                 "supported yet (planned); set certificate_mapping: upn to accept UPN-only mapping");
-  }
-
   // Kerberos delegation.
   for (std::size_t i = 0; i < c.routes.size(); ++i) {
     if (c.routes[i].auth == route_auth::kerberos) {

@@ -3,6 +3,7 @@
 // implement it; tests may replace it.
 
 #include "ldap/account.hpp"
+#include "ldap/directory_stats.hpp"
 #include "ldap/error.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -22,6 +23,8 @@ class directory {
   virtual boost::asio::awaitable<lookup_result> lookup(std::string_view upn) = 0;
   // False while the directory cannot answer (for /readyz).
   virtual bool ready() const noexcept { return true; }
+  // Cache and query counters for /metrics (all zero for directories without a cache).
+  virtual directory_stats stats() const noexcept { return {}; }
 };
 
 }  // namespace cba::ldap

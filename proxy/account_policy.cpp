@@ -14,9 +14,8 @@ errc check_account(const ldap::directory_account& account, const config::directo
   if (enabled(config::account_check::locked) && account.locked) return errc::account_locked;
   if (enabled(config::account_check::expired) && account.expires && *account.expires <= now)
     return errc::account_expired;
-  // Strong and compatibility mapping need the SID extension and altSecurityIdentities checks; until
-  // they exist the config loader refuses those modes, and this keeps the proxy closed if one slips by.
-  if (cfg.certificate_mapping != config::certificate_mapping_mode::upn) return errc::mapping_not_supported;
+  // The certificate mapping (certificate_mapping: strong | compatibility | upn) is decided separately,
+  // from the certificate too: proxy/certificate_mapping.hpp.
   return errc::ok;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Whether a resolved account may log on: the configured account_checks and the certificate mapping
-// mode. Pure: the same inputs always give the same decision, so every refusal is unit-testable.
+// Whether a resolved account may log on: the configured account_checks (the certificate mapping is
+// proxy/certificate_mapping.hpp). Pure: the same inputs always give the same decision, so every refusal
+// is unit-testable.
 
 #include "config/config.hpp"
 #include "ldap/account.hpp"

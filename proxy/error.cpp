@@ -84,6 +84,17 @@ code_info info(errc e) noexcept {
     case errc::shutting_down: return {"shutting_down", 503, "the proxy is shutting down"};
     case errc::too_many_connections:
       return {"too_many_connections", 503, "limits.max_connections is reached"};
+    case errc::sid_extension_malformed:
+      return {"sid_extension_malformed", 403,
+              "the certificate's SID (extension 1.3.6.1.4.1.311.25.2 or SAN URL) is malformed"};
+    case errc::sid_ambiguous:
+      return {"sid_ambiguous", 403, "the certificate names more than one different SID"};
+    case errc::sid_mismatch:
+      return {"sid_mismatch", 403, "the certificate's SID is not the account's objectSid"};
+    case errc::mapping_weak:
+      return {"mapping_weak", 403,
+              "the certificate maps to the account only weakly (UPN or weak altSecurityIdentities); "
+              "certificate_mapping: strong needs a SID match or a strong altSecurityIdentities value"};
   }
   return {"unknown", 500, "unknown error"};
 }

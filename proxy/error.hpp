@@ -57,6 +57,11 @@ enum class errc {
   // service
   shutting_down,
   too_many_connections,
+  // certificate mapping (KB5014754); appended so that earlier values (metrics slots) keep their numbers
+  sid_extension_malformed,
+  sid_ambiguous,
+  sid_mismatch,
+  mapping_weak,
 };
 
 const boost::system::error_category& proxy_category() noexcept;

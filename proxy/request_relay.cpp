@@ -48,20 +48,28 @@ class relay {
     req.keep_alive(true);
     fields_after_head_ = field_count(req);
 
-    auto leased = co_await ctx_.pool.acquire(ctx_.identity_key, ctx_.client.get_executor());
-    if (!leased) {
-      out_.reason = static_cast<errc>(leased.error().code.value());
-      if (leased.error().code.category() != proxy_category()) out_.reason = errc::upstream_connect_failed;
-      out_.detail = leased.error().detail;
-      co_return out_;
-    }
-    lease_.emplace(std::move(*leased));
-    out_.upstream_reused = lease_->reused();
+    // A pooled connection the upstream closed just as we picked it fails before any response byte;
+    // a request without a body is then sent once more on a fresh connection.
+    const bool replayable = ctx_.request.is_done();
+    for (int attempt = 0;; ++attempt) {
+      auto leased = co_await ctx_.pool.acquire(ctx_.identity_key, ctx_.client.get_executor());
+      if (!leased) {
+        out_.reason = static_cast<errc>(leased.error().code.value());
+        if (leased.error().code.category() != proxy_category()) out_.reason = errc::upstream_connect_failed;
+        out_.detail = leased.error().detail;
+        co_return out_;
+      }
+      lease_.emplace(std::move(*leased));
+      out_.upstream_reused = lease_->reused();
 
-    const bool sent = co_await send_request(expect_continue);
-    if (!sent) co_return out_;
-    co_await relay_response();
-    co_return out_;
+      const bool sent = co_await send_request(expect_continue);
+      if (sent) co_await relay_response();
+      const bool retry = attempt == 0 && replayable && out_.upstream_reused && out_.status == 0 &&
+                         out_.reason == errc::upstream_closed;
+      if (!retry) co_return out_;
+      lease_.reset();
+      out_ = relay_outcome{};
+    }
   }
 
  private:

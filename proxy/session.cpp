@@ -3,6 +3,7 @@
 #include "ldap/directory.hpp"
 #include "proxy/account_policy.hpp"
 #include "proxy/admin/metrics.hpp"
+#include "proxy/certificate_mapping.hpp"
 #include "proxy/client_stream.hpp"
 #include "proxy/connection_tracker.hpp"
 #include "proxy/error_response.hpp"
@@ -172,8 +173,25 @@ class client_session : public std::enable_shared_from_this<client_session> {
       co_return;
     }
     identity_error_ = check_account(*found, s_.config.directory, std::chrono::system_clock::now());
-    if (identity_error_ != errc::ok)
+    if (identity_error_ != errc::ok) {
       identity_detail_ = "account " + found->sam_account_name + " (" + identity.upn + ")";
+    } else {
+      const auto mode = s_.config.directory.certificate_mapping;
+      mapping_ = decide_mapping(read_mapping_facts(leaf), *found, mode);
+      identity_error_ = mapping_.reason;
+      if (mapping_.reason != errc::ok) {
+        identity_detail_ = mapping_.detail + " (certificate_mapping: " + std::string(mapping_mode_name(mode)) + ")";
+      } else if (mapping_.warning) {
+        // Once per connection here; every request on it carries "mapping_warning" in its access line.
+        s_.log.event(config::log_level::warn, "weak_certificate_mapping",
+                     json_line{}
+                         .add("connection", id_)
+                         .add("upn", identity.upn)
+                         .add("account", found->sam_account_name)
+                         .add("mapping", mapping_.kind)
+                         .add("detail", mapping_.detail));
+      }
+    }
     identity.account = std::move(*found);
     identity_ = std::move(identity);
   }
@@ -353,7 +371,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
           .add_if("upn", identity_->upn);
       if (identity_->account) {
         line.add("account", identity_->account->sam_account_name).add_if("sid", identity_->account->sid);
-        line.add("mapping", "upn");
+        line.add_if("mapping", mapping_.kind);
+        if (mapping_.warning)
+          line.add("mapping_warning", "weak certificate mapping admitted by certificate_mapping: compatibility");
       }
     }
     line.add_if("method", record.method)
@@ -408,6 +428,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::string sni_;
   tls::peer_verdict verdict_;
   std::optional<client_identity> identity_;
+  mapping_decision mapping_;  // set with the account; kind empty until then
   errc identity_error_ = errc::ok;
   std::string identity_detail_;
 };

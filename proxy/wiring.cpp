@@ -1,10 +1,34 @@
 #include "proxy/wiring.hpp"
 
 #include "ldap/file_directory.hpp"
+#include "ldap/ldap_directory.hpp"
 
 #include <stdexcept>
 
 namespace cba {
+namespace {
+
+ldap::ldap_directory_options ldap_options(const config::ldap_config& l) {
+  if (l.bind.method != config::ldap_bind_method::simple)
+    throw std::runtime_error("directory.ldap.bind.method: gssapi is not supported yet; use simple over ldaps:// "
+                             "or start_tls");
+  ldap::ldap_directory_options o;
+  o.client.urls = l.urls;
+  o.client.start_tls = l.start_tls;
+  o.client.ca_file = l.ca;
+  o.client.bind_dn = l.bind.dn;
+  o.client.bind_password_file = l.bind.password_file;
+  o.client.base_dn = l.base_dn;
+  o.client.user_filter = l.user_filter;
+  o.client.timeout = l.timeout;
+  o.client.pool_size = l.pool_size == 0 ? 1 : l.pool_size;
+  o.cache.ttl = l.cache.ttl;
+  o.cache.negative_ttl = l.cache.negative_ttl;
+  o.cache.max_entries = static_cast<std::size_t>(l.cache.max_entries);
+  return o;
+}
+
+}  // namespace
 
 std::unique_ptr<ldap::directory> make_directory(const config::directory_config& cfg) {
   switch (cfg.type) {
@@ -23,10 +47,9 @@ std::unique_ptr<ldap::directory> make_directory(const config::directory_config& 
       }
       return std::make_unique<ldap::file_directory>(std::move(accounts));
     }
-    case config::directory_type::ldap:
-      break;
+    case config::directory_type::ldap: return std::make_unique<ldap::ldap_directory>(ldap_options(cfg.ldap));
   }
-  throw std::runtime_error("directory.type: ldap is not supported yet");
+  throw std::runtime_error("directory.type: unknown directory type");
 }
 
 }  // namespace cba

@@ -30,28 +30,29 @@ const std::string trust_line = "  roots: pki/roots.pem\n";
 
 }  // namespace
 
-TEST_CASE("certificate_mapping defaults to strong, which is refused until upn is chosen") {
+TEST_CASE("certificate_mapping accepts strong (the default), compatibility and upn") {
   const config_dir dir;
   const auto r = load(dir, replace(minimal_yaml, "  certificate_mapping: upn\n", ""));
-  CHECK(format(only_problem_at(r, "directory.certificate_mapping")) ==
-        "cba.yaml:10:3: directory.certificate_mapping: 'strong' (the default) needs the SID extension / "
-        "altSecurityIdentities checks, which are not supported yet (planned); set certificate_mapping: upn "
-        "explicitly to accept UPN-only mapping");
-  CHECK(r.problems.size() == 1);
+  REQUIRE(r.problems.empty());
+  CHECK(r.config->directory.certificate_mapping == certificate_mapping_mode::strong);
   const auto strong = load(dir, replace(minimal_yaml, "certificate_mapping: upn", "certificate_mapping: strong"));
-  CHECK(only_problem_at(strong, "directory.certificate_mapping").line == 12);
+  REQUIRE(strong.problems.empty());
+  CHECK(strong.config->directory.certificate_mapping == certificate_mapping_mode::strong);
   const auto compat = load(dir, replace(minimal_yaml, "certificate_mapping: upn", "certificate_mapping: compatibility"));
-  CHECK_THAT(only_problem_at(compat, "directory.certificate_mapping").message, Catch::Contains("not supported yet"));
+  REQUIRE(compat.problems.empty());
+  CHECK(compat.config->directory.certificate_mapping == certificate_mapping_mode::compatibility);
+  const auto bad = load(dir, replace(minimal_yaml, "certificate_mapping: upn", "certificate_mapping: weak"));
+  CHECK(only_problem_at(bad, "directory.certificate_mapping").line == 12);
 }
 
-TEST_CASE("without a directory section the default mapping is refused at the top") {
+TEST_CASE("without a directory section only the missing file directory is reported") {
   const config_dir dir;
   const auto r = load(dir, replace(minimal_yaml, "directory:\n  type: file\n  file: {path: users.yaml}\n  certificate_mapping: upn\n", ""));
-  CHECK(only_problem_at(r, "directory.certificate_mapping").line == 1);
   CHECK(only_problem_at(r, "directory.file.path").line == 1);
+  CHECK(r.problems.size() == 1);
 }
 
-TEST_CASE("directory.type: ldap is refused, its keys parsed and validated") {
+TEST_CASE("directory.type: ldap is accepted, its keys parsed") {
   const config_dir dir;
   const auto r = load_anyway(dir, replace(minimal_yaml, "  type: file\n  file: {path: users.yaml}\n",
                                           "  type: ldap\n"
@@ -66,9 +67,7 @@ TEST_CASE("directory.type: ldap is refused, its keys parsed and validated") {
                                           "    timeout: 4s\n"
                                           "    pool_size: 2\n"
                                           "    cache: {ttl: 1m, negative_ttl: 0s, max_entries: 10}\n"));
-  CHECK(formatted(r.problems) ==
-        std::vector<std::string>{"cba.yaml:10:9: directory.type: directory.type: ldap is not supported yet "
-                                 "(planned); use file"});
+  CHECK(formatted(r.problems).empty());
   const auto& l = r.config.directory.ldap;
   CHECK(l.urls == std::vector<std::string>{"ldaps://dc1.example.test:636", "ldaps://dc2.example.test:636"});
   CHECK(l.ca == dir.abs("pki/ldap-ca.pem"));

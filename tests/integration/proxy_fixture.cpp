@@ -36,9 +36,13 @@ std::string base_config(const test_pki& pki, const proxy_options& o, unsigned sh
   y += "  upn_sources: " + o.upn_sources + "\n";
   y += "  allowed_upn_suffixes: " + o.allowed_upn_suffixes + "\n";
   y += "directory:\n";
-  y += "  type: file\n";
-  y += "  file: {path: " + p("users.yaml") + "}\n";
-  y += "  certificate_mapping: upn\n";
+  if (o.directory_source.empty()) {
+    y += "  type: file\n";
+    y += "  file: {path: " + p("users.yaml") + "}\n";
+  } else {
+    y += o.directory_source;
+  }
+  y += "  certificate_mapping: " + o.certificate_mapping + "\n";
   y += "upstreams:\n";
   y += "  - {name: app, url: " + http(app_port) + ", connect_timeout: 2s}\n";
   y += "  - name: app-tls\n";

@@ -30,6 +30,10 @@ struct proxy_options {
   std::string upn_sources = "[san_upn]";
   std::string allowed_upn_suffixes = "[]";
   bool ntauth = true;
+  std::string certificate_mapping = "upn";  // directory.certificate_mapping: strong | compatibility | upn
+  // When set, replaces the `type: file` / `file:` lines of the directory block (YAML lines indented by
+  // two spaces), e.g. "  type: ldap\n  ldap:\n    urls: [...]\n" for the lab tests of tests/directory.
+  std::string directory_source;
 };
 
 struct http_result {

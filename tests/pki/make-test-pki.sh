@@ -30,7 +30,17 @@
 #     two-upns     SAN UPNs alice@example.test and mallory@example.test
 #     subject-upn  no SAN, CN=alice@example.test
 #     rsa-alice    like alice with an RSA-2048 key
-#   users.yaml     file-directory accounts: alice (enabled), bob (disabled)
+#   KB5014754 mapping leaves (issuing-ca, clientAuth, UPN alice@example.test unless stated otherwise):
+#     alice-sid        SID extension 1.3.6.1.4.1.311.25.2 with alice's SID
+#                      S-1-5-21-1004336348-1177238915-682003330-1104 (AD CS's layout)
+#     alice-sid-url    SAN URL tag:microsoft.com,2022-09-14:sid:<alice's SID>, no extension
+#     alice-wrong-sid  SID extension with S-1-5-21-1004336348-1177238915-682003330-1199 (not alice's)
+#     bad-sid-ext      SID extension whose value is a bare OCTET STRING (malformed)
+#     strong           UPN strong@example.test, CN=Strong, serial with the high bit set (DER sign byte
+#                      00); users.yaml's account "strong" holds its X509:<I>..<SR>.. value
+#   users.yaml     file-directory accounts: alice (enabled), bob (disabled), strong (enabled, with
+#                  alt_security_identities: the strong leaf's issuer+serial, computed here with the
+#                  openssl CLI: issuer RDNs in certificate order, serial bytes reversed, upper case)
 #   .complete      written last (.lock: the flock file serialising concurrent runs)
 set -euo pipefail
 
@@ -140,6 +150,57 @@ authorityKeyIdentifier = keyid:always
 [two_upns]
 otherName.1 = 1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
 otherName.2 = 1.3.6.1.4.1.311.20.2.3;UTF8:mallory@example.test
+[client_alice_sid]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:alice_sid_ext
+[alice_sid_ext]
+other_name = IMPLICIT:0C,SEQUENCE:alice_sid_other_name
+[alice_sid_other_name]
+type_id = OID:1.3.6.1.4.1.311.25.2.1
+value = EXPLICIT:0C,OCTETSTRING:S-1-5-21-1004336348-1177238915-682003330-1104
+[client_alice_sid_url]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectAltName = @alice_sid_url
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[alice_sid_url]
+otherName.1 = 1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+URI.1 = tag:microsoft.com,2022-09-14:sid:S-1-5-21-1004336348-1177238915-682003330-1104
+[client_alice_wrong_sid]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:wrong_sid_ext
+[wrong_sid_ext]
+other_name = IMPLICIT:0C,SEQUENCE:wrong_sid_other_name
+[wrong_sid_other_name]
+type_id = OID:1.3.6.1.4.1.311.25.2.1
+value = EXPLICIT:0C,OCTETSTRING:S-1-5-21-1004336348-1177238915-682003330-1199
+[client_bad_sid_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+1.3.6.1.4.1.311.25.2 = ASN1:OCTETSTRING:S-1-5-21-1004336348-1177238915-682003330-1104
+[client_strong]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:strong@example.test
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
 EOF
 
 # `openssl ca` is the only 3.0 tool that sets an arbitrary notBefore (for the expired leaf).
@@ -170,11 +231,11 @@ self_signed() {
     -days 3650 -sha256 -set_serial "$(serial)" -out "$work/$1.pem"
 }
 
-# issue NAME SUBJECT ISSUER EXT_SECTION [rsa]
+# issue NAME SUBJECT ISSUER EXT_SECTION [rsa|ec] [SERIAL]
 issue() {
   if [[ ${5:-} == rsa ]]; then rsa_key "$work/$1.key"; else ec_key "$work/$1.key"; fi
   openssl req -new -config "$cnf" -key "$work/$1.key" -subj "$2" |
-    openssl x509 -req -CA "$work/$3.pem" -CAkey "$work/$3.key" -set_serial "$(serial)" -days 825 \
+    openssl x509 -req -CA "$work/$3.pem" -CAkey "$work/$3.key" -set_serial "${6:-$(serial)}" -days 825 \
       -sha256 -extfile "$cnf" -extensions "$4" -out "$work/$1.pem" 2>/dev/null
   cat "$work/$1.pem" "$work/$3.pem" >"$work/$1-chain.pem"
 }
@@ -201,6 +262,22 @@ issue no-upn "/CN=Alice" issuing-ca client_no_upn
 issue two-upns "/CN=Alice" issuing-ca client_two_upns
 issue subject-upn "/CN=alice@example.test" issuing-ca client_no_upn
 issue rsa-alice "/CN=Alice" issuing-ca client_alice rsa
+issue alice-sid "/CN=Alice" issuing-ca client_alice_sid
+issue alice-sid-url "/CN=Alice" issuing-ca client_alice_sid_url
+issue alice-wrong-sid "/CN=Alice" issuing-ca client_alice_wrong_sid
+issue bad-sid-ext "/CN=Alice" issuing-ca client_bad_sid_ext
+# The high bit makes DER prepend a 00 sign byte: the <SR> form then ends in 00.
+issue strong "/CN=Strong" issuing-ca client_strong ec "0x8$(openssl rand -hex 8 | cut -c2-)"
+
+# X509:<I>issuer<SR>serial of the strong leaf, the way AD administrators' tools write it: issuer RDNs
+# in certificate order (openssl prints them so without dn_rev), the DER INTEGER's bytes (sign byte
+# included) reversed, upper case. Computed with the CLI, independently of the proxy's code.
+strong_issuer=$(openssl x509 -in "$work/strong.pem" -noout -issuer -nameopt sep_comma_plus,sname,utf8 |
+  sed 's/^issuer=//')
+strong_serial=$(openssl x509 -in "$work/strong.pem" -noout -serial | sed 's/^serial=//')
+if (( ${#strong_serial} % 2 )); then strong_serial=0$strong_serial; fi
+if [[ $strong_serial =~ ^[89A-F] ]]; then strong_serial=00$strong_serial; fi
+strong_altsecid="X509:<I>$strong_issuer<SR>$(echo "$strong_serial" | fold -w2 | tac | tr -d '\n')"
 
 ec_key "$work/expired.key"
 openssl req -new -config "$cnf" -key "$work/expired.key" -subj "/CN=Alice" -out "$work/expired.csr"
@@ -227,6 +304,14 @@ accounts:
     sid: S-1-5-21-1004336348-1177238915-682003330-1105
     dn: "CN=Bob,CN=Users,DC=example,DC=test"
     disabled: true
+EOF
+cat >>"$work/users.yaml" <<EOF
+  - upn: strong@example.test
+    sam_account_name: strong
+    sid: S-1-5-21-1004336348-1177238915-682003330-1110
+    dn: "CN=Strong,CN=Users,DC=example,DC=test"
+    disabled: false
+    alt_security_identities: ["$strong_altsecid"]
 EOF
 
 chmod 600 "$work"/*.key

@@ -47,11 +47,17 @@ TEST_CASE("account checks apply only when configured") {
   CHECK(cba::check_account(account, cfg, now) == cba::errc::account_expired);
 }
 
-TEST_CASE("mapping modes the proxy cannot evaluate yet fail closed") {
+TEST_CASE("account checks do not depend on the certificate mapping mode") {
+  // The mapping is decided from the certificate as well: proxy/certificate_mapping.hpp.
   const auto now = std::chrono::system_clock::now();
-  cba::config::directory_config cfg;  // default: strong
   cba::ldap::directory_account account;
-  CHECK(cba::check_account(account, cfg, now) == cba::errc::mapping_not_supported);
-  cfg.certificate_mapping = cba::config::certificate_mapping_mode::compatibility;
-  CHECK(cba::check_account(account, cfg, now) == cba::errc::mapping_not_supported);
+  for (auto mode : {cba::config::certificate_mapping_mode::strong, cba::config::certificate_mapping_mode::compatibility,
+                    cba::config::certificate_mapping_mode::upn}) {
+    cba::config::directory_config cfg;
+    cfg.certificate_mapping = mode;
+    CHECK(cba::check_account(account, cfg, now) == cba::errc::ok);
+    account.disabled = true;
+    CHECK(cba::check_account(account, cfg, now) == cba::errc::account_disabled);
+    account.disabled = false;
+  }
 }

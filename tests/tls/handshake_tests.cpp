@@ -371,7 +371,8 @@ TEST_CASE("the test PKI script is complete and idempotent", "[tls][pki]") {
       expected.push_back(std::string(stem) + ".key");
     }
     for (const char* stem : {"server", "upstream", "alice", "bob", "unknown", "expired", "wrong-eku", "no-eku",
-                             "smartcard", "untrusted", "rogue", "no-upn", "two-upns", "subject-upn", "rsa-alice"}) {
+                             "smartcard", "untrusted", "rogue", "no-upn", "two-upns", "subject-upn", "rsa-alice",
+                             "alice-sid", "alice-sid-url", "alice-wrong-sid", "bad-sid-ext", "strong"}) {
       expected.push_back(std::string(stem) + ".pem");
       expected.push_back(std::string(stem) + ".key");
       expected.push_back(std::string(stem) + "-chain.pem");

@@ -16,6 +16,7 @@
 #include <catch2/catch.hpp>
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -197,13 +198,16 @@ TEST_CASE("pool times out a connect the upstream never accepts", "[upstream][poo
   net::ip::tcp::acceptor full(ioc, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0), false);
   full.listen(0);
   const auto port = full.local_endpoint().port();
+  const net::ip::tcp::endpoint target(net::ip::make_address("127.0.0.1"), port);
   std::vector<net::ip::tcp::socket> fillers;
   for (int i = 0; i < 2; ++i) {  // backlog 0 admits one; a second makes sure the queue is full
     fillers.emplace_back(ioc);
     fillers.back().open(net::ip::tcp::v4());
     fillers.back().non_blocking(true);
-    boost::system::error_code ignored;
-    fillers.back().connect({net::ip::make_address("127.0.0.1"), port}, ignored);
+    // ::connect, not socket::connect: Asio's synchronous connect waits for completion even on a
+    // non-blocking socket, and the second one would only end when the kernel gives up (minutes).
+    [[maybe_unused]] const int started = ::connect(fillers.back().native_handle(), target.data(),
+                                                    static_cast<socklen_t>(target.size()));
   }
   cba::config::upstream_config cfg;
   cfg.name = "test";
