@@ -1,4 +1,5 @@
 #include "config/file_directory_loader.hpp"
+#include "config/ascii_case.hpp"
 
 #include "config/field_readers.hpp"
 #include "config/yaml_reader.hpp"
@@ -38,13 +39,6 @@ bool is_sid_string(std::string_view sid) {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 struct seen_upn {
   std::string lower_upn;
   std::string key_path;
@@ -58,7 +52,7 @@ file_account parse_account(const node_cursor& item, std::vector<seen_upn>& seen)
     if (!is_plausible_upn(a.upn)) {
       upn->report("expected a UPN like alice@example.test (exactly one '@', no spaces), got \"" + a.upn + '"');
     } else {
-      const auto key = lower(a.upn);
+      const auto key = ascii_lower(a.upn);
       const auto twice = std::find_if(seen.begin(), seen.end(), [&](const seen_upn& s) { return s.lower_upn == key; });
       if (twice != seen.end()) {
         upn->report("duplicate upn '" + a.upn + "' (also " + twice->key_path + " at line " +

@@ -1,4 +1,5 @@
 #include "config/units.hpp"
+#include "config/ascii_case.hpp"
 
 #include <array>
 #include <cctype>
@@ -13,11 +14,6 @@ constexpr std::string_view size_form = "expected a size like 49152 or 48KiB";
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 template <class T>
 parsed<T> failure(std::string_view form, std::string_view text, std::string_view why = {}) {
@@ -100,7 +96,7 @@ parsed<duration> parse_duration(std::string_view text) {
     if (split_result.number > max) return failure<duration>(duration_form, text, "too large");
     return {duration{static_cast<duration::rep>(split_result.number) * factor}, {}};
   }
-  const std::string unit = lower(split_result.unit);
+  const std::string unit = ascii_lower(split_result.unit);
   if (unit == "sec" || unit == "secs" || unit == "min" || unit == "mins" || unit == "ms" ||
       unit == "s" || unit == "m" || unit == "h" || unit == "hr" || unit == "hours" ||
       unit == "minutes" || unit == "seconds") {
@@ -125,7 +121,7 @@ parsed<std::uint64_t> parse_size(std::string_view text) {
     return {split_result.number * factor, {}};
   }
   // Decimal or wrongly cased units are a common slip; say which binary unit is meant.
-  const std::string unit = lower(split_result.unit);
+  const std::string unit = ascii_lower(split_result.unit);
   if (unit == "k" || unit == "kb" || unit == "kib") {
     return failure<std::uint64_t>(size_form, text, "units are KiB, MiB and GiB (powers of 1024)");
   }

@@ -1,17 +1,11 @@
 #include "config/validate.hpp"
+#include "config/ascii_case.hpp"
 
 #include <algorithm>
 #include <cctype>
 
 namespace cba::config {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string at(std::string_view list, std::size_t index, std::string_view key = {}) {
   std::string out = std::string(list) + '[' + std::to_string(index) + ']';
@@ -46,9 +40,9 @@ void validate_trust(const trust_config& t, const located_sink& problems) {
 
 void validate_ldap(const ldap_config& l, const located_sink& problems) {
   const bool any_ldaps = std::any_of(l.urls.begin(), l.urls.end(),
-                                     [](const std::string& u) { return lower(u).starts_with("ldaps://"); });
+                                     [](const std::string& u) { return ascii_lower(u).starts_with("ldaps://"); });
   const bool any_plain = std::any_of(l.urls.begin(), l.urls.end(),
-                                     [](const std::string& u) { return lower(u).starts_with("ldap://"); });
+                                     [](const std::string& u) { return ascii_lower(u).starts_with("ldap://"); });
   if (l.start_tls && !any_plain) {
     problems.add("directory.ldap.start_tls", "start_tls is for ldap:// URLs; these are all ldaps://");
   }
@@ -113,7 +107,7 @@ void validate_routes(proxy_config& c, const located_sink& problems) {
   for (std::size_t i = 0; i < c.routes.size(); ++i) {
     auto& r = c.routes[i];
     for (std::size_t j = 0; j < i; ++j) {
-      if (!r.path_prefix.empty() && lower(r.path_prefix) == lower(c.routes[j].path_prefix)) {
+      if (!r.path_prefix.empty() && ascii_lower(r.path_prefix) == ascii_lower(c.routes[j].path_prefix)) {
         problems.add(at("routes", i, "path_prefix"),
                      "\"" + r.path_prefix + "\" repeats " + at("routes", j) +
                          " (prefixes are case-insensitive)");

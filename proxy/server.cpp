@@ -32,6 +32,7 @@ namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+using admin::render_directory_metrics;
 
 // How long stop() lets in-flight requests finish before closing their connections.
 constexpr std::chrono::seconds drain_deadline{10};
@@ -175,7 +176,8 @@ void server::start() {
   if (!s.cfg.admin.address.empty()) {
     s.admin_acceptor.emplace(s.ioc);
     open_acceptor(*s.admin_acceptor, parse_endpoint(s.cfg.admin.address, "admin.address"), "admin.address");
-    asio::co_spawn(s.ioc, admin::serve_admin(*s.admin_acceptor, {s.metrics, [&s] { return s.ready(); }}),
+    asio::co_spawn(s.ioc, admin::serve_admin(*s.admin_acceptor, {s.metrics, [&s] { return s.ready(); },
+                                                                  [&s] { return render_directory_metrics(s.directory->stats()); }}),
                    asio::detached);
   }
   for (std::size_t i = 0; i < s.acceptors.size(); ++i) asio::co_spawn(s.ioc, s.accept_loop(i), asio::detached);

@@ -53,6 +53,7 @@ asio::awaitable<void> serve_one(beast::tcp_stream stream, std::shared_ptr<admin_
   } else if (path == "/metrics") {
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
     res.body() = handlers->counters.render_prometheus();
+    if (handlers->extra_metrics) res.body() += handlers->extra_metrics();
   } else {
     res.result(bhttp::status::not_found);
     res.body() = "not found: try /healthz, /readyz or /metrics\n";

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <functional>
+#include <string>
 
 namespace cba::admin {
 
@@ -15,6 +16,8 @@ class metrics;
 struct admin_handlers {
   const metrics& counters;
   std::function<bool()> ready;
+  // More Prometheus text appended to /metrics (the directory's cache counters).
+  std::function<std::string()> extra_metrics;
 };
 
 // Serves until the acceptor is closed.

@@ -60,4 +60,19 @@ std::string metrics::render_prometheus() const {
   return out;
 }
 
+std::string render_directory_metrics(const ldap::directory_stats& stats) {
+  std::string out;
+  auto line = [&out](const char* name, const char* type, const char* help, std::uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(value) + "\n";
+  };
+  line("cba_directory_cache_hits_total", "counter", "lookups answered from the cache", stats.hits);
+  line("cba_directory_cache_misses_total", "counter", "lookups not in the cache", stats.misses);
+  line("cba_directory_coalesced_total", "counter", "misses that joined a query in flight", stats.coalesced);
+  line("cba_directory_queries_total", "counter", "searches sent to a directory server", stats.queries);
+  line("cba_directory_errors_total", "counter", "lookups failed by the directory", stats.errors);
+  line("cba_directory_cache_entries", "gauge", "entries in the lookup cache", stats.cache_entries);
+  return out;
+}
+
 }  // namespace cba::admin

@@ -2,6 +2,7 @@
 // Process counters, rendered as Prometheus text on the admin listener. Lock-free: one relaxed atomic
 // per counter, so the data path never contends on a metrics lock.
 
+#include "ldap/directory_stats.hpp"
 #include "proxy/error.hpp"
 
 #include <array>
@@ -34,5 +35,8 @@ class metrics {
   std::array<std::atomic<std::uint64_t>, 6> status_classes_{};  // 1xx..5xx, index 0 unused
   std::array<std::atomic<std::uint64_t>, reason_slots> refusals_{};
 };
+
+// The directory's lookup and cache counters in Prometheus text (cba_directory_*).
+std::string render_directory_metrics(const ldap::directory_stats& stats);
 
 }  // namespace cba::admin

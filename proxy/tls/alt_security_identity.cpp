@@ -1,6 +1,7 @@
 #include "proxy/tls/alt_security_identity.hpp"
 
 #include "proxy/tls/ossl.hpp"
+#include "proxy/tls/x509_facts.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -11,18 +12,6 @@
 
 namespace cba::tls {
 namespace {
-
-std::string to_hex(const unsigned char* data, std::size_t size) {
-  static constexpr std::array<char, 16> digits{'0', '1', '2', '3', '4', '5', '6', '7',
-                                               '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4U];
-    out += digits[data[i] & 0x0fU];
-  }
-  return out;
-}
 
 std::string sha1_hex(const unsigned char* data, std::size_t size) {
   std::array<unsigned char, SHA_DIGEST_LENGTH> md{};

@@ -10,18 +10,6 @@
 namespace cba::tls {
 namespace {
 
-std::string to_hex(const unsigned char* data, std::size_t size) {
-  static constexpr std::array<char, 16> digits{'0', '1', '2', '3', '4', '5', '6', '7',
-                                               '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4U];
-    out += digits[data[i] & 0x0fU];
-  }
-  return out;
-}
-
 std::string base64(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
@@ -44,6 +32,18 @@ bool is_string_backed(int asn1_type) {
 }
 
 }  // namespace
+
+std::string to_hex(const unsigned char* data, std::size_t size) {
+  static constexpr std::array<char, 16> digits{'0', '1', '2', '3', '4', '5', '6', '7',
+                                               '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out += digits[data[i] >> 4U];
+    out += digits[data[i] & 0x0fU];
+  }
+  return out;
+}
 
 std::vector<san_upn> read_san_upns(X509* cert) {
   std::vector<san_upn> out;

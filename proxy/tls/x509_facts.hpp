@@ -31,6 +31,9 @@ std::string subject_string(X509* cert);
 std::string issuer_string(X509* cert);
 
 // Lowercase hex of the DER's SHA-256 (64 characters).
+// Lowercase hex of raw bytes (fingerprints, serials, key identifiers).
+std::string to_hex(const unsigned char* data, std::size_t size);
+
 std::string sha256_hex(X509* cert);
 // Lowercase hex of the serial's magnitude, leading zero bytes dropped, at least one byte ("0a1b2c",
 // "00" for zero); a negative serial gets a leading '-'.

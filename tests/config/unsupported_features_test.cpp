@@ -94,6 +94,7 @@ TEST_CASE("ldap over TLS needs a CA, gssapi needs a keytab") {
                                    "    base_dn: \"DC=example,DC=test\"\n"));
   CHECK_THAT(only_problem_at(r, "directory.ldap.ca").message, Catch::Contains("system default store is not used"));
   CHECK(only_problem_at(r, "directory.ldap.bind.keytab").message == "required for bind method gssapi");
+  CHECK_THAT(only_problem_at(r, "directory.ldap.bind.method").message, Catch::Contains("gssapi bind is not supported yet"));
 }
 
 TEST_CASE("kerberos routes and the kerberos section are refused, parsed") {

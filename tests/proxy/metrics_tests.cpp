@@ -19,3 +19,16 @@ TEST_CASE("metrics count refusals by reason and render Prometheus text") {
   CHECK(text.find("cba_requests_total 2\n") != std::string::npos);
   CHECK(text.find("chain_untrusted") == std::string::npos);
 }
+
+TEST_CASE("directory counters render as Prometheus text") {
+  cba::ldap::directory_stats stats;
+  stats.hits = 7;
+  stats.misses = 3;
+  stats.queries = 2;
+  stats.cache_entries = 5;
+  const auto text = cba::admin::render_directory_metrics(stats);
+  CHECK(text.find("cba_directory_cache_hits_total 7\n") != std::string::npos);
+  CHECK(text.find("cba_directory_cache_misses_total 3\n") != std::string::npos);
+  CHECK(text.find("cba_directory_queries_total 2\n") != std::string::npos);
+  CHECK(text.find("# TYPE cba_directory_cache_entries gauge\ncba_directory_cache_entries 5\n") != std::string::npos);
+}
