@@ -20,6 +20,7 @@
 #include "proxy/tls/x509_facts.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/write.hpp>
@@ -71,6 +72,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
       : s_(services),
         l_(listener),
         stream_(beast::tcp_stream(std::move(socket)), listener.tls),
+        header_timer_(stream_.get_executor()),
         id_(id),
         scanner_(http::head_limits{listener.config.limits.request_header_bytes,
                                    listener.config.limits.request_header_count}) {
@@ -206,18 +208,23 @@ class client_session : public std::enable_shared_from_this<client_session> {
       const auto view = std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       auto scan = scanner_.scan(view);
       if (scan.st == http::head_scan::state::complete) {
+        disarm_header_deadline();
         head_bytes_ = scan.head_bytes;
         co_return head_wait::ready;
       }
       if (scan.st == http::head_scan::state::error) {
+        disarm_header_deadline();
         record.reason = scan.reason;
         record.detail = scan.detail;
         co_return head_wait::failed;
       }
-      if (buffer_.size() > 0 && !head_deadline) head_deadline = steady::now() + limits.header_timeout;
-      if (head_deadline) {
-        tcp.expires_at(*head_deadline);
-      } else {
+      if (buffer_.size() > 0 && !head_deadline) {
+        // Beast's own expiry closes the socket, which would leave no way to answer 408; this deadline
+        // only cancels the read.
+        head_deadline = steady::now() + limits.header_timeout;
+        tcp.expires_never();
+        arm_header_deadline(*head_deadline);
+      } else if (!head_deadline) {
         tcp.expires_after(request_seq_ == 0 ? limits.header_timeout : limits.idle_timeout);
       }
       s_.connections.set_busy(id_, buffer_.size() > 0);
@@ -226,14 +233,33 @@ class client_session : public std::enable_shared_from_this<client_session> {
       buffer_.commit(n);
       if (!ec) continue;
       tcp.expires_never();
+      const bool head_timed_out = header_timed_out_;
+      disarm_header_deadline();
       if (buffer_.size() == 0) co_return head_wait::idle_close;  // a quiet keep-alive end
-      if (ec == beast::error::timeout) {
+      if (head_timed_out) {
         record.reason = errc::header_timeout;
         record.detail = "request head incomplete after " + std::to_string(limits.header_timeout.count()) + "ms";
         co_return head_wait::failed;
       }
       co_return head_wait::idle_close;  // the client went away mid-head: nobody to answer
     }
+  }
+
+  void arm_header_deadline(steady::time_point deadline) {
+    header_timed_out_ = false;
+    header_timer_.expires_at(deadline);
+    header_timer_.async_wait([weak = weak_from_this(), generation = ++header_timer_generation_](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->header_timer_generation_ != generation) return;
+      self->header_timed_out_ = true;
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().cancel(ignored);
+    });
+  }
+
+  void disarm_header_deadline() {
+    ++header_timer_generation_;  // a handler already queued sees a newer generation and does nothing
+    header_timer_.cancel();
   }
 
   asio::awaitable<bool> serve_request() {
@@ -418,6 +444,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   session_services& s_;
   listener_runtime& l_;
   client_stream stream_;
+  asio::steady_timer header_timer_;
+  std::uint64_t header_timer_generation_ = 0;
+  bool header_timed_out_ = false;
   beast::flat_buffer buffer_;
   std::uint64_t id_;
   std::uint64_t request_seq_ = 0;

@@ -26,7 +26,7 @@ std::string base_config(const test_pki& pki, const proxy_options& o, unsigned sh
   y += "      private_key: " + p("server.key") + "\n";
   y += "      min_version: \"1.2\"\n";
   y += "      client_certificate: require\n";
-  y += "    limits: {handshake_timeout: 10s, header_timeout: 20s, idle_timeout: 60s}\n";
+  y += "    limits: " + o.limits + "\n";
   y += "trust:\n";
   y += "  roots: " + p("roots.pem") + "\n";
   y += "  intermediates: " + p("intermediates.pem") + "\n";

@@ -34,6 +34,8 @@ struct proxy_options {
   // When set, replaces the `type: file` / `file:` lines of the directory block (YAML lines indented by
   // two spaces), e.g. "  type: ldap\n  ldap:\n    urls: [...]\n" for the lab tests of tests/directory.
   std::string directory_source;
+  // The listener's limits block (flow-style YAML map).
+  std::string limits = "{handshake_timeout: 10s, header_timeout: 20s, idle_timeout: 60s}";
 };
 
 struct http_result {
