@@ -16,23 +16,6 @@ using namespace cba::tls::testing;
 
 namespace {
 
-std::string pki(const std::string& name) {
-  static const bool made = [] {
-    run_command("bash '" CBA_TEST_PKI_SCRIPT "' '" CBA_TEST_PKI_DIR "'");
-    return true;
-  }();
-  static_cast<void>(made);
-  return (std::filesystem::path(CBA_TEST_PKI_DIR) / name).string();
-}
-
-x509_ptr load_pem(const std::string& path) {
-  const bio_ptr bio{BIO_new_file(path.c_str(), "r")};
-  REQUIRE(bio);
-  x509_ptr cert{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)};
-  REQUIRE(cert);
-  return cert;
-}
-
 std::string lowered(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -177,12 +160,12 @@ TEST_CASE("issuer and serial reproduce Microsoft's published examples") {
 }
 
 TEST_CASE("the test PKI's strong leaf: candidates equal what the openssl CLI computes") {
-  const auto path = pki("strong.pem");
+  const auto path = script_pki_file("strong.pem");
   const auto cert = load_pem(path);
   const auto c = altsecid_candidates(cert.get());
 
   // users.yaml's value was computed by the script from `openssl x509 -issuer/-serial`.
-  const auto users = read_file(pki("users.yaml"));
+  const auto users = read_file(script_pki_file("users.yaml"));
   const auto at = users.find("alt_security_identities: [\"");
   REQUIRE(at != std::string::npos);
   const auto begin = at + std::string("alt_security_identities: [\"").size();

@@ -33,21 +33,12 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// The script's PKI in the build tree (CBA_TEST_PKI_DIR), made by the first test process that needs it.
-std::string pki(const std::string& name) {
-  static const bool made = [] {
-    run_command("bash '" CBA_TEST_PKI_SCRIPT "' '" CBA_TEST_PKI_DIR "'");
-    return true;
-  }();
-  static_cast<void>(made);
-  return (std::filesystem::path(CBA_TEST_PKI_DIR) / name).string();
-}
 
 config::trust_config script_trust() {
   config::trust_config trust;
-  trust.roots = pki("roots.pem");
-  trust.intermediates = pki("intermediates.pem");
-  trust.ntauth = pki("ntauth.pem");
+  trust.roots = script_pki_file("roots.pem");
+  trust.intermediates = script_pki_file("intermediates.pem");
+  trust.ntauth = script_pki_file("ntauth.pem");
   return trust;
 }
 
@@ -55,8 +46,8 @@ config::listener_tls_config listener(config::tls_version min = config::tls_versi
                                      config::client_certificate_mode mode =
                                          config::client_certificate_mode::require) {
   config::listener_tls_config tls;
-  tls.certificate_chain = pki("server-chain.pem");
-  tls.private_key = pki("server.key");
+  tls.certificate_chain = script_pki_file("server-chain.pem");
+  tls.private_key = script_pki_file("server.key");
   tls.min_version = min;
   tls.client_certificate = mode;
   return tls;
@@ -64,11 +55,11 @@ config::listener_tls_config listener(config::tls_version min = config::tls_versi
 
 // A client that verifies the proxy's server certificate and presents `name`'s chain (none if empty).
 ssl::context client_context(const std::string& name, int max_version) {
-  ssl::context ctx = make_upstream_context({pki("roots.pem"), {}});
+  ssl::context ctx = make_upstream_context({script_pki_file("roots.pem"), {}});
   SSL_CTX_set_max_proto_version(ctx.native_handle(), max_version);
   if (!name.empty()) {
-    ctx.use_certificate_chain_file(pki(name + "-chain.pem"));
-    ctx.use_private_key_file(pki(name + ".key"), ssl::context::pem);
+    ctx.use_certificate_chain_file(script_pki_file(name + "-chain.pem"));
+    ctx.use_private_key_file(script_pki_file(name + ".key"), ssl::context::pem);
   }
   return ctx;
 }
@@ -294,12 +285,12 @@ TEST_CASE("server context: start-up errors name the file", "[tls][handshake]") {
   const auto policy = certificate_policy::create(script_trust());
   auto tls = listener();
   SECTION("key of another certificate") {
-    tls.private_key = pki("alice.key");
+    tls.private_key = script_pki_file("alice.key");
     CHECK_THROWS_WITH(make_server_context(tls, *policy), Catch::Contains("does not match"));
   }
   SECTION("missing chain") {
-    tls.certificate_chain = pki("nope.pem");
-    CHECK_THROWS_WITH(make_server_context(tls, *policy), Catch::Contains("tls.certificate_chain (" + pki("nope.pem")));
+    tls.certificate_chain = script_pki_file("nope.pem");
+    CHECK_THROWS_WITH(make_server_context(tls, *policy), Catch::Contains("tls.certificate_chain (" + script_pki_file("nope.pem")));
   }
 }
 
@@ -313,11 +304,11 @@ TEST_CASE("the server context keeps its certificate policy alive", "[tls][handsh
 
 TEST_CASE("upstream context verifies the upstream's CA and name", "[tls][upstream]") {
   ssl::context server_ctx{ssl::context::tls_server};
-  server_ctx.use_certificate_chain_file(pki("upstream-chain.pem"));
-  server_ctx.use_private_key_file(pki("upstream.key"), ssl::context::pem);
+  server_ctx.use_certificate_chain_file(script_pki_file("upstream-chain.pem"));
+  server_ctx.use_private_key_file(script_pki_file("upstream.key"), ssl::context::pem);
 
   const auto attempt = [&](const std::string& ca, const std::string& name) {
-    ssl::context client_ctx = make_upstream_context({pki(ca), {}});
+    ssl::context client_ctx = make_upstream_context({script_pki_file(ca), {}});
     return handshake(server_ctx, client_ctx, name, false).client_ec;
   };
   CHECK_FALSE(attempt("upstream-ca.pem", "upstream.example.test"));
@@ -332,17 +323,17 @@ TEST_CASE("upstream context verifies the upstream's CA and name", "[tls][upstrea
 
   SECTION("bad names and missing CAs") {
     std::string error;
-    ssl::context ctx = make_upstream_context({pki("upstream-ca.pem"), {}});
+    ssl::context ctx = make_upstream_context({script_pki_file("upstream-ca.pem"), {}});
     const ssl_ptr ssl_handle{SSL_new(ctx.native_handle())};
     CHECK_FALSE(prepare_upstream_ssl(ssl_handle.get(), "", error));
     CHECK_FALSE(error.empty());
     CHECK_THROWS_WITH(make_upstream_context({}), Catch::Contains("tls.ca is required"));
-    CHECK_THROWS_WITH(make_upstream_context({pki("missing.pem"), {}}), Catch::Contains("missing.pem"));
+    CHECK_THROWS_WITH(make_upstream_context({script_pki_file("missing.pem"), {}}), Catch::Contains("missing.pem"));
   }
 }
 
 TEST_CASE("the test PKI script is complete and idempotent", "[tls][pki]") {
-  const std::string dir = pki("");
+  const std::string dir = script_pki_file("");
   for (const char* name : {"root-ca.pem", "issuing-ca.pem", "rogue-ca.pem", "other-root-ca.pem", "roots.pem",
                            "intermediates.pem", "ntauth.pem", "server-chain.pem", "upstream-ca.pem",
                            "upstream-chain.pem", "alice-chain.pem", "bob.pem", "unknown.pem", "expired.pem",
@@ -350,11 +341,11 @@ TEST_CASE("the test PKI script is complete and idempotent", "[tls][pki]") {
                            "no-upn.pem", "two-upns.pem", "subject-upn.pem", "rsa-alice.key", "users.yaml",
                            ".complete"}) {
     CAPTURE(name);
-    CHECK(std::filesystem::exists(pki(name)));
+    CHECK(std::filesystem::exists(script_pki_file(name)));
   }
-  const std::string before = read_file(pki("alice.pem"));
+  const std::string before = read_file(script_pki_file("alice.pem"));
   run_command("bash '" CBA_TEST_PKI_SCRIPT "' '" + dir + "'");
-  CHECK(read_file(pki("alice.pem")) == before);
+  CHECK(read_file(script_pki_file("alice.pem")) == before);
 
   SECTION("a fresh run creates exactly the documented files") {
     const temp_dir fresh;
@@ -384,7 +375,7 @@ TEST_CASE("the test PKI script is complete and idempotent", "[tls][pki]") {
 
 TEST_CASE("the test PKI's client certificates carry the documented identities", "[tls][pki]") {
   const auto load = [](const std::string& name) {
-    auto certs = read_certificates(pki(name + ".pem"));
+    auto certs = read_certificates(script_pki_file(name + ".pem"));
     REQUIRE(certs);
     return std::move(certs.value.front());
   };
@@ -408,7 +399,7 @@ TEST_CASE("the test PKI's client certificates carry the documented identities", 
   CHECK(policy->verify(load("bob").get(), {}).reason == errc::ok);
   CHECK(policy->verify(load("expired").get(), {}).reason == errc::certificate_expired);
   CHECK(policy->verify(load("server").get(), {}).reason == errc::eku_missing);
-  const std::string users = read_file(pki("users.yaml"));
+  const std::string users = read_file(script_pki_file("users.yaml"));
   CHECK_THAT(users, Catch::Contains("S-1-5-21-1004336348-1177238915-682003330-1104"));
   CHECK_THAT(users, Catch::Contains("disabled: true"));
 }

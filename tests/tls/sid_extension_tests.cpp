@@ -42,23 +42,6 @@ std::string hex_of(std::string_view bytes) {
 //       04 2D  OCTET STRING, 45 bytes: "S-1-5-21-1004336348-1177238915-682003330-1104"
 const std::string golden_hex = "303FA03D060A2B060104018237190201A02F042D" + hex_of(alice_sid);
 
-std::string pki(const std::string& name) {
-  static const bool made = [] {
-    run_command("bash '" CBA_TEST_PKI_SCRIPT "' '" CBA_TEST_PKI_DIR "'");
-    return true;
-  }();
-  static_cast<void>(made);
-  return (std::filesystem::path(CBA_TEST_PKI_DIR) / name).string();
-}
-
-x509_ptr load_pem(const std::string& path) {
-  const bio_ptr bio{BIO_new_file(path.c_str(), "r")};
-  REQUIRE(bio);
-  x509_ptr cert{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)};
-  REQUIRE(cert);
-  return cert;
-}
-
 // Adds a raw 1.3.6.1.4.1.311.25.2 extension (the signature goes stale: parsing does not check it).
 void add_sid_extension(X509* cert, const std::string& der) {
   const asn1_object_ptr oid{OBJ_txt2obj(sid_extension_oid, 1)};
@@ -116,7 +99,7 @@ TEST_CASE("the SID extension in AD CS's layout parses (golden DER)") {
         "S-1-5-18");
 
   // The test PKI's openssl configuration produces exactly these bytes.
-  const auto cert = load_pem(pki("alice-sid.pem"));
+  const auto cert = load_pem(script_pki_file("alice-sid.pem"));
   const asn1_object_ptr oid{OBJ_txt2obj(sid_extension_oid, 1)};
   const int index = X509_get_ext_by_OBJ(cert.get(), oid.get(), -1);
   REQUIRE(index >= 0);
@@ -184,25 +167,25 @@ TEST_CASE("the SAN URL form names a SID; its prefix is case-insensitive") {
 }
 
 TEST_CASE("the test PKI's certificates name the SIDs the script put in them") {
-  const auto alice = read_certificate_sid(load_pem(pki("alice.pem")).get());
+  const auto alice = read_certificate_sid(load_pem(script_pki_file("alice.pem")).get());
   CHECK(alice.reason == errc::ok);
   CHECK(alice.sid.empty());
 
-  const auto ext = read_certificate_sid(load_pem(pki("alice-sid.pem")).get());
+  const auto ext = read_certificate_sid(load_pem(script_pki_file("alice-sid.pem")).get());
   CHECK(ext.reason == errc::ok);
   CHECK(ext.sid == alice_sid);
   CHECK(ext.source == "extension");
 
-  const auto url = read_certificate_sid(load_pem(pki("alice-sid-url.pem")).get());
+  const auto url = read_certificate_sid(load_pem(script_pki_file("alice-sid-url.pem")).get());
   CHECK(url.reason == errc::ok);
   CHECK(url.sid == alice_sid);
   CHECK(url.source == "san_url");
 
-  const auto wrong = read_certificate_sid(load_pem(pki("alice-wrong-sid.pem")).get());
+  const auto wrong = read_certificate_sid(load_pem(script_pki_file("alice-wrong-sid.pem")).get());
   CHECK(wrong.reason == errc::ok);
   CHECK(wrong.sid == "S-1-5-21-1004336348-1177238915-682003330-1199");
 
-  const auto bad = read_certificate_sid(load_pem(pki("bad-sid-ext.pem")).get());
+  const auto bad = read_certificate_sid(load_pem(script_pki_file("bad-sid-ext.pem")).get());
   CHECK(bad.reason == errc::sid_extension_malformed);
 }
 

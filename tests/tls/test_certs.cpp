@@ -1,5 +1,7 @@
 #include "tests/tls/test_certs.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
@@ -185,6 +187,23 @@ std::string run_command(const std::string& command) {
   const int status = pclose(pipe);
   if (status != 0) throw std::runtime_error("command failed (" + std::to_string(status) + "): " + command);
   return out;
+}
+
+std::string script_pki_file(const std::string& name) {
+  static const bool made = [] {
+    run_command("bash '" CBA_TEST_PKI_SCRIPT "' '" CBA_TEST_PKI_DIR "'");
+    return true;
+  }();
+  static_cast<void>(made);
+  return (std::filesystem::path(CBA_TEST_PKI_DIR) / name).string();
+}
+
+x509_ptr load_pem(const std::string& path) {
+  const bio_ptr bio{BIO_new_file(path.c_str(), "r")};
+  REQUIRE(bio);
+  x509_ptr cert{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)};
+  REQUIRE(cert);
+  return cert;
 }
 
 }  // namespace cba::tls::testing

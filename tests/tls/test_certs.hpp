@@ -67,4 +67,11 @@ class temp_dir {
 // Runs a shell command, returning its standard output; throws when it exits non-zero.
 std::string run_command(const std::string& command);
 
+// A file of the script's PKI in the build tree (CBA_TEST_PKI_DIR), made by the first test process that
+// needs it.
+std::string script_pki_file(const std::string& name);
+
+// The first certificate of a PEM file; fails the test when there is none.
+x509_ptr load_pem(const std::string& path);
+
 }  // namespace cba::tls::testing
