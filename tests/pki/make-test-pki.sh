@@ -88,120 +88,54 @@ extendedKeyUsage = serverAuth
 subjectAltName = DNS:upstream.example.test, IP:127.0.0.1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
-[leaf_common]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[client_alice]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[client_bob]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:bob@example.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[client_unknown]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:nobody@example.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[client_wrong_eku]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[client_no_eku]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[client_smartcard]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = 1.3.6.1.4.1.311.20.2.2
-subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[client_no_upn]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[client_two_upns]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectAltName = @two_upns
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
 [two_upns]
 otherName.1 = 1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
 otherName.2 = 1.3.6.1.4.1.311.20.2.3;UTF8:mallory@example.test
-[client_alice_sid]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:alice_sid_ext
 [alice_sid_ext]
 other_name = IMPLICIT:0C,SEQUENCE:alice_sid_other_name
 [alice_sid_other_name]
 type_id = OID:1.3.6.1.4.1.311.25.2.1
 value = EXPLICIT:0C,OCTETSTRING:S-1-5-21-1004336348-1177238915-682003330-1104
-[client_alice_sid_url]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectAltName = @alice_sid_url
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
 [alice_sid_url]
 otherName.1 = 1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
 URI.1 = tag:microsoft.com,2022-09-14:sid:S-1-5-21-1004336348-1177238915-682003330-1104
-[client_alice_wrong_sid]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:wrong_sid_ext
 [wrong_sid_ext]
 other_name = IMPLICIT:0C,SEQUENCE:wrong_sid_other_name
 [wrong_sid_other_name]
 type_id = OID:1.3.6.1.4.1.311.25.2.1
 value = EXPLICIT:0C,OCTETSTRING:S-1-5-21-1004336348-1177238915-682003330-1199
-[client_bad_sid_ext]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-1.3.6.1.4.1.311.25.2 = ASN1:OCTETSTRING:S-1-5-21-1004336348-1177238915-682003330-1104
-[client_strong]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:strong@example.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
 EOF
+
+# client_section NAME EKU SAN [EXTRA_LINE]: a client leaf's extensions; "-" leaves EKU or SAN out.
+client_section() {
+  {
+    echo "[$1]"
+    echo "basicConstraints = critical, CA:FALSE"
+    echo "keyUsage = critical, digitalSignature, keyEncipherment"
+    [[ $2 == - ]] || echo "extendedKeyUsage = $2"
+    [[ $3 == - ]] || echo "subjectAltName = $3"
+    echo "subjectKeyIdentifier = hash"
+    echo "authorityKeyIdentifier = keyid:always"
+    [[ -z ${4:-} ]] || echo "$4"
+  } >>"$cnf"
+}
+upn_san="otherName:1.3.6.1.4.1.311.20.2.3;UTF8:"
+sid_ext=1.3.6.1.4.1.311.25.2
+client_section client_alice clientAuth "${upn_san}alice@example.test"
+client_section client_bob clientAuth "${upn_san}bob@example.test"
+client_section client_unknown clientAuth "${upn_san}nobody@example.test"
+client_section client_wrong_eku serverAuth "${upn_san}alice@example.test"
+client_section client_no_eku - "${upn_san}alice@example.test"
+client_section client_smartcard 1.3.6.1.4.1.311.20.2.2 "${upn_san}alice@example.test"
+client_section client_no_upn clientAuth -
+client_section client_two_upns clientAuth @two_upns
+client_section client_alice_sid clientAuth "${upn_san}alice@example.test" "$sid_ext = ASN1:SEQUENCE:alice_sid_ext"
+client_section client_alice_sid_url clientAuth @alice_sid_url
+client_section client_alice_wrong_sid clientAuth "${upn_san}alice@example.test" "$sid_ext = ASN1:SEQUENCE:wrong_sid_ext"
+# Not the structure AD CS writes: a bare OCTET STRING, which the proxy must refuse.
+client_section client_bad_sid_ext clientAuth "${upn_san}alice@example.test" \
+  "$sid_ext = ASN1:OCTETSTRING:S-1-5-21-1004336348-1177238915-682003330-1104"
+client_section client_strong clientAuth "${upn_san}strong@example.test"
 
 # `openssl ca` is the only 3.0 tool that sets an arbitrary notBefore (for the expired leaf).
 mkdir -p "$work/ca"
