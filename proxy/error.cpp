@@ -95,6 +95,29 @@ code_info info(errc e) noexcept {
       return {"mapping_weak", 403,
               "the certificate maps to the account only weakly (UPN or weak altSecurityIdentities); "
               "certificate_mapping: strong needs a SID match or a strong altSecurityIdentities value"};
+    case errc::revoked: return {"revoked", 403, "a certificate in the chain is revoked"};
+    case errc::revocation_unknown:
+      return {"revocation_unknown", 403,
+              "the revocation status of a certificate in the chain is unknown (trust.revocation.mode: hard)"};
+    case errc::delegation_refused:
+      return {"delegation_refused", 403, "the KDC refused a ticket for this account (disabled or unknown)"};
+    case errc::delegation_not_allowed:
+      return {"delegation_not_allowed", 502,
+              "the proxy's service account may not delegate to the route's service_principal"};
+    case errc::kdc_unavailable: return {"kdc_unavailable", 503, "the Kerberos KDC cannot be reached"};
+    case errc::upstream_auth_failed:
+      return {"upstream_auth_failed", 502, "the upstream rejected the delegated Kerberos ticket"};
+    case errc::mutual_auth_failed:
+      return {"mutual_auth_failed", 502, "the upstream's Negotiate reply did not authenticate it"};
+    case errc::channel_binding_unavailable:
+      return {"channel_binding_unavailable", 502,
+              "kerberos.channel_binding: required, but no TLS channel binding exists for this upstream"};
+    case errc::upstream_header_too_large:
+      return {"upstream_header_too_large", 431,
+              "the request head with the Authorization header exceeds the upstream's request_header_bytes"};
+    case errc::identity_recheck_failed:
+      return {"identity_recheck_failed", 403,
+              "the periodic re-check of the certificate or account (trust.recheck_interval) failed"};
   }
   return {"unknown", 500, "unknown error"};
 }

@@ -62,6 +62,19 @@ enum class errc {
   sid_ambiguous,
   sid_mismatch,
   mapping_weak,
+  // revocation
+  revoked,
+  revocation_unknown,
+  // Kerberos constrained delegation
+  delegation_refused,        // the KDC refuses to issue a ticket for this account (disabled, unknown)
+  delegation_not_allowed,    // the service may not delegate to the route's SPN
+  kdc_unavailable,           // the KDC cannot be reached or timed out
+  upstream_auth_failed,      // the upstream rejected the delegated ticket (401 after the retry)
+  mutual_auth_failed,        // the upstream's final Negotiate token does not verify
+  channel_binding_unavailable,  // channel_binding: required but no binding can be computed
+  upstream_header_too_large,    // the head towards the upstream exceeds its request_header_bytes
+  // re-checks of long-lived and resumed connections
+  identity_recheck_failed,
 };
 
 const boost::system::error_category& proxy_category() noexcept;
