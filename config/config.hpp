@@ -114,7 +114,8 @@ struct ldap_bind_config {
   ldap_bind_method method = ldap_bind_method::simple;
   std::string dn;
   std::string password_file;
-  std::string keytab;  // for gssapi
+  std::string keytab;     // for gssapi
+  std::string principal;  // for gssapi; empty: the keytab's first principal
 };
 
 struct ldap_config {

@@ -60,6 +60,7 @@ void parse_ldap(const node_cursor& at, ldap_config& out) {
     read_string(b.get("dn"), out.bind.dn);
     read_path(b.get("password_file"), out.bind.password_file);
     read_path(b.get("keytab"), out.bind.keytab);
+    read_string(b.get("principal"), out.bind.principal);
     b.finish();
   }
   read_string(m.require("base_dn"), out.base_dn);

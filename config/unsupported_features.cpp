@@ -12,12 +12,6 @@ void report_unsupported_features(const proxy_config& c, const located_sink& prob
   }
   if (c.kerberos) problems.add("kerberos", "kerberos is not supported yet (planned); remove it");
 
-  // LDAP SASL GSSAPI bind (simple bind over TLS works).
-  if (c.directory.type == directory_type::ldap && c.directory.ldap.bind.method == ldap_bind_method::gssapi) {
-    problems.add("directory.ldap.bind.method",
-                 "gssapi bind is not supported yet (planned); use method: simple over ldaps:// or start_tls");
-  }
-
   // Revocation.
   const auto& revocation = c.trust.revocation;
   if (revocation.mode && *revocation.mode != revocation_mode::off) {

@@ -62,6 +62,9 @@ void validate_ldap(const ldap_config& l, const located_sink& problems) {
       problems.add("directory.ldap.bind.password_file", "required for bind method simple");
     }
     if (!l.bind.keytab.empty()) problems.add("directory.ldap.bind.keytab", "only used by bind method gssapi");
+    if (!l.bind.principal.empty()) {
+      problems.add("directory.ldap.bind.principal", "only used by bind method gssapi");
+    }
   } else {
     if (l.bind.keytab.empty()) problems.add("directory.ldap.bind.keytab", "required for bind method gssapi");
     if (!l.bind.password_file.empty()) {

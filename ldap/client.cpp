@@ -23,11 +23,11 @@ const char* const computed_only[] = {"msDS-User-Account-Control-Computed", nullp
 }  // namespace
 
 client::client(asio::any_io_executor loop, asio::any_io_executor blocking, client_options options,
-               std::string password)
+               bind_credentials credentials)
     : loop_(std::move(loop)),
       blocking_(std::move(blocking)),
       options_(std::make_shared<const client_options>(std::move(options))),
-      password_(std::make_shared<const std::string>(std::move(password))),
+      credentials_(std::make_shared<const bind_credentials>(std::move(credentials))),
       probe_(loop_) {
   for (const auto& url : options_->urls) servers_.push_back(server{url});
 }
@@ -91,9 +91,9 @@ asio::awaitable<void> client::connect_cycle() {
   for (auto& s : servers_) {
     if (shut_down_) break;
     if (s.retry_at > clock::now()) continue;  // backing off
-    auto attempt = [url = s.url, options = options_, password = password_]() -> asio::awaitable<std::pair<ldap_ptr, std::string>> {
+    auto attempt = [url = s.url, options = options_, credentials = credentials_]() -> asio::awaitable<std::pair<ldap_ptr, std::string>> {
       std::string detail;
-      auto handle = connection::establish(url, *options, *password, detail);
+      auto handle = connection::establish(url, *options, *credentials, detail);
       co_return std::make_pair(std::move(handle), std::move(detail));
     };
     auto [handle, detail] = co_await asio::co_spawn(blocking_, std::move(attempt), asio::use_awaitable);

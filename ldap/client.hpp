@@ -4,6 +4,7 @@
 // dropped under a lookup, and a background reconnect so ready() follows the servers' health.
 // Everything runs on `loop` (single-threaded); blocking connects and binds run on `blocking`.
 
+#include "ldap/bind_credentials.hpp"
 #include "ldap/client_options.hpp"
 #include "ldap/directory.hpp"
 
@@ -25,7 +26,7 @@ class connection;
 class client final : public directory {
  public:
   client(boost::asio::any_io_executor loop, boost::asio::any_io_executor blocking, client_options options,
-         std::string password);
+         bind_credentials credentials);
   ~client() override;
 
   // Must be awaited on `loop`.
@@ -63,7 +64,7 @@ class client final : public directory {
   boost::asio::any_io_executor loop_;
   boost::asio::any_io_executor blocking_;
   const std::shared_ptr<const client_options> options_;
-  const std::shared_ptr<const std::string> password_;
+  const std::shared_ptr<const bind_credentials> credentials_;
   std::vector<server> servers_;
   std::vector<std::shared_ptr<connection>> connections_;
   std::vector<boost::asio::steady_timer*> waiters_;

@@ -12,8 +12,12 @@ struct client_options {
   std::vector<std::string> urls;  // ldap:// or ldaps://, tried in order
   bool start_tls = false;         // StartTLS on ldap:// URLs
   std::string ca_file;            // PEM bundle the server certificate is verified against
+  enum class bind_method { simple, gssapi };
+  bind_method bind = bind_method::simple;
   std::string bind_dn;            // simple bind
-  std::string bind_password_file; // read once at start-up; trailing CR/LF ignored
+  std::string bind_password_file; // simple: read once at start-up; trailing CR/LF ignored
+  std::string bind_keytab;        // gssapi: the service account's keytab
+  std::string bind_principal;     // gssapi: empty = the keytab's first principal
   std::string base_dn;
   std::string user_filter = "(&(objectCategory=person)(objectClass=user)(userPrincipalName={upn}))";
   std::chrono::milliseconds timeout{3000};  // per lookup (connect, search and base read together)

@@ -8,7 +8,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sasl/sasl.h>
 #include <sys/time.h>
+
+#include <cstring>
 
 namespace cba::ldap {
 
@@ -52,6 +55,49 @@ raw_entry read_entry(LDAP* ld, LDAPMessage* message) {
   return entry;
 }
 
+
+bool simple_bind(LDAP* h, const std::string& url, const std::string& dn, const std::string& password,
+                 std::string& detail) {
+  berval credentials{};
+  credentials.bv_len = static_cast<ber_len_t>(password.size());
+  credentials.bv_val = const_cast<char*>(password.data());
+  const int rc = ldap_sasl_bind_s(h, dn.c_str(), nullptr /* LDAP_SASL_SIMPLE */, &credentials, nullptr, nullptr, nullptr);
+  if (rc == LDAP_SUCCESS) return true;
+  detail = failure(url, "simple bind as " + dn, h, rc);
+  return false;
+}
+
+// GSSAPI needs no prompts; every other callback gets its default (none).
+int sasl_no_prompts(LDAP*, unsigned, void*, void* interactions) {
+  for (auto* in = static_cast<sasl_interact_t*>(interactions); in != nullptr && in->id != SASL_CB_LIST_END; ++in) {
+    in->result = in->defresult != nullptr ? in->defresult : "";
+    in->len = static_cast<unsigned>(std::strlen(static_cast<const char*>(in->result)));
+  }
+  return LDAP_SUCCESS;
+}
+
+bool gssapi_bind(LDAP* h, const std::string& url, bool tls, keytab_login& login, std::string& detail) {
+  if (auto error = login.refresh(); !error.empty()) {
+    detail = url + ": SASL GSSAPI bind: " + error;
+    return false;
+  }
+  // The service principal is ldap/<host as written in the URL>: no reverse DNS that could be spoofed.
+  ldap_set_option(h, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON);
+  // On plain ldap:// the SASL layer must seal the traffic (fail closed when the server offers no
+  // confidentiality); over TLS a second layer is pointless and AD refuses it.
+  const char* secprops = tls ? "maxssf=0" : "minssf=56";
+  if (ldap_set_option(h, LDAP_OPT_X_SASL_SECPROPS, secprops) != LDAP_OPT_SUCCESS) {
+    detail = url + ": SASL GSSAPI bind: cannot set security properties " + secprops;
+    return false;
+  }
+  const bind_scope scope(login.ccache_name());
+  const int rc = ldap_sasl_interactive_bind_s(h, nullptr, "GSSAPI", nullptr, nullptr, LDAP_SASL_QUIET,
+                                              sasl_no_prompts, nullptr);
+  if (rc == LDAP_SUCCESS) return true;
+  detail = failure(url, "SASL GSSAPI bind as " + login.principal(), h, rc);
+  return false;
+}
+
 }  // namespace
 
 struct connection::pending {
@@ -69,8 +115,8 @@ struct connection::pending {
   search_outcome outcome;
 };
 
-ldap_ptr connection::establish(const std::string& url, const client_options& options, const std::string& password,
-                               std::string& detail) {
+ldap_ptr connection::establish(const std::string& url, const client_options& options,
+                               const bind_credentials& credentials, std::string& detail) {
   LDAP* raw = nullptr;
   int rc = ldap_initialize(&raw, url.c_str());
   ldap_ptr ld(raw);
@@ -126,15 +172,11 @@ ldap_ptr connection::establish(const std::string& url, const client_options& opt
       return {};
     }
   }
-  berval credentials{};
-  credentials.bv_len = static_cast<ber_len_t>(password.size());
-  credentials.bv_val = const_cast<char*>(password.data());
-  rc = ldap_sasl_bind_s(h, options.bind_dn.c_str(), nullptr /* LDAP_SASL_SIMPLE */, &credentials, nullptr, nullptr,
-                        nullptr);
-  if (rc != LDAP_SUCCESS) {
-    detail = failure(url, "simple bind as " + options.bind_dn, h, rc);
-    return {};
-  }
+  const bool tls = ldaps || options.start_tls;
+  const bool bound = options.bind == client_options::bind_method::gssapi
+                         ? gssapi_bind(h, url, tls, *credentials.login, detail)
+                         : simple_bind(h, url, options.bind_dn, credentials.password, detail);
+  if (!bound) return {};
   return ld;
 }
 

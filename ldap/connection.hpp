@@ -6,6 +6,7 @@
 // timeout and messages are dispatched by message id. The descriptor is released, never closed: the
 // socket belongs to libldap, which closes it on unbind.
 
+#include "ldap/bind_credentials.hpp"
 #include "ldap/client_options.hpp"
 #include "ldap/handles.hpp"
 #include "ldap/raw_entry.hpp"
@@ -32,10 +33,11 @@ struct search_outcome {
 class connection : public std::enable_shared_from_this<connection> {
  public:
   // Blocking. initialize, per-connection TLS context (CA from options, certificate required, never the
-  // global ldap.conf settings), connect, StartTLS for ldap:// when configured, simple bind. On failure
-  // returns nullptr and a user-facing `detail` (the password never appears in it).
-  static ldap_ptr establish(const std::string& url, const client_options& options, const std::string& password,
-                            std::string& detail);
+  // global ldap.conf settings), connect, StartTLS for ldap:// when configured, then a simple bind or a
+  // SASL GSSAPI bind (sealed on plain ldap://). On failure returns nullptr and a user-facing `detail`
+  // (the password never appears in it).
+  static ldap_ptr establish(const std::string& url, const client_options& options,
+                            const bind_credentials& credentials, std::string& detail);
 
   // Takes over an established handle; nullptr (with `detail`) when its socket cannot be watched.
   static std::shared_ptr<connection> adopt(boost::asio::any_io_executor loop, ldap_ptr handle, std::string url,

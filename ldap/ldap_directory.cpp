@@ -28,9 +28,14 @@ std::string read_password_file(const std::string& path) {
 ldap_directory::ldap_directory(ldap_directory_options options)
     : work_(loop_.get_executor()), blocking_(options.blocking_threads == 0 ? 1 : options.blocking_threads) {
   if (options.client.urls.empty()) throw std::runtime_error("the LDAP directory needs at least one URL");
-  auto password = read_password_file(options.client.bind_password_file);
+  bind_credentials credentials;
+  if (options.client.bind == client_options::bind_method::gssapi) {
+    credentials.login = std::make_shared<keytab_login>(options.client.bind_keytab, options.client.bind_principal);
+  } else {
+    credentials.password = read_password_file(options.client.bind_password_file);
+  }
   client_ = std::make_unique<client>(loop_.get_executor(), blocking_.get_executor(), std::move(options.client),
-                                     std::move(password));
+                                     std::move(credentials));
   cached_ = std::make_unique<cached_directory>(loop_.get_executor(), *client_, options.cache);
   asio::post(loop_, [c = client_.get()] { c->start(); });
   thread_ = std::thread([this] { loop_.run(); });

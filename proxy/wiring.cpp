@@ -9,10 +9,11 @@ namespace cba {
 namespace {
 
 ldap::ldap_directory_options ldap_options(const config::ldap_config& l) {
-  if (l.bind.method != config::ldap_bind_method::simple)
-    throw std::runtime_error("directory.ldap.bind.method: gssapi is not supported yet; use simple over ldaps:// "
-                             "or start_tls");
   ldap::ldap_directory_options o;
+  o.client.bind = l.bind.method == config::ldap_bind_method::gssapi ? ldap::client_options::bind_method::gssapi
+                                                                    : ldap::client_options::bind_method::simple;
+  o.client.bind_keytab = l.bind.keytab;
+  o.client.bind_principal = l.bind.principal;
   o.client.urls = l.urls;
   o.client.start_tls = l.start_tls;
   o.client.ca_file = l.ca;

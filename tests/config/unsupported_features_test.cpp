@@ -94,7 +94,30 @@ TEST_CASE("ldap over TLS needs a CA, gssapi needs a keytab") {
                                    "    base_dn: \"DC=example,DC=test\"\n"));
   CHECK_THAT(only_problem_at(r, "directory.ldap.ca").message, Catch::Contains("system default store is not used"));
   CHECK(only_problem_at(r, "directory.ldap.bind.keytab").message == "required for bind method gssapi");
-  CHECK_THAT(only_problem_at(r, "directory.ldap.bind.method").message, Catch::Contains("gssapi bind is not supported yet"));
+  CHECK(r.problems.size() == 2);
+}
+
+TEST_CASE("gssapi bind: keytab and principal are read; principal is refused for simple bind") {
+  const config_dir dir;
+  const auto gssapi = load(dir, replace(minimal_yaml, "  type: file\n  file: {path: users.yaml}\n",
+                                        "  type: ldap\n"
+                                        "  ldap:\n"
+                                        "    urls: [ldap://127.0.0.1]\n"
+                                        "    bind: {method: gssapi, keytab: secrets/svc-cba.keytab, principal: svc@EXAMPLE.TEST}\n"
+                                        "    base_dn: \"DC=example,DC=test\"\n"));
+  CHECK(formatted(gssapi.problems).empty());
+  REQUIRE(gssapi.config);
+  CHECK(gssapi.config->directory.ldap.bind.keytab == dir.abs("secrets/svc-cba.keytab"));
+  CHECK(gssapi.config->directory.ldap.bind.principal == "svc@EXAMPLE.TEST");
+
+  const auto simple = load(dir, replace(minimal_yaml, "  type: file\n  file: {path: users.yaml}\n",
+                                        "  type: ldap\n"
+                                        "  ldap:\n"
+                                        "    urls: [ldaps://127.0.0.1]\n"
+                                        "    ca: pki/ldap-ca.pem\n"
+                                        "    bind: {method: simple, dn: x, password_file: secrets/ldap.pw, principal: svc@EXAMPLE.TEST}\n"
+                                        "    base_dn: \"DC=example,DC=test\"\n"));
+  CHECK(only_problem_at(simple, "directory.ldap.bind.principal").message == "only used by bind method gssapi");
 }
 
 TEST_CASE("kerberos routes and the kerberos section are refused, parsed") {

@@ -10,7 +10,10 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 using namespace cba;
@@ -56,12 +59,12 @@ proxy_options lab_options(std::vector<std::string> urls = {}, bool start_tls = f
   return o;
 }
 
-// Certificates for dave, erin, carol and the injection UPNs (tests/directory/make-lab-client-certs.sh).
+// Certificates for dave, erin, carol, the injection UPNs and alice with her AD SID (tests/directory/make-lab-client-certs.sh).
 const temp_dir& lab_certs() {
   static const temp_dir dir("cba-lab-certs");
   static const bool made = [] {
     const auto r = run_process({std::string(CBA_SOURCE_DIR) + "/tests/directory/make-lab-client-certs.sh",
-                                test_pki::get().dir(), dir.path().string()},
+                                test_pki::get().dir(), dir.path().string(), lab_env::get().at("LAB_ALICE_SID")},
                                60s);
     if (!r.ok()) throw std::runtime_error("make-lab-client-certs.sh failed: " + r.describe());
     return true;
@@ -92,6 +95,47 @@ bool eventually(Pred pred, std::chrono::milliseconds limit) {
     std::this_thread::sleep_for(100ms);
   }
   return pred();
+}
+
+// Replaces alice's altSecurityIdentities in the lab's AD (tests/lab/samba-up applies
+// LABDIR/alice-altsecid.txt to the running DC); no values: the attribute is removed.
+void set_alice_altsecids(const std::vector<std::string>& values) {
+  const auto& lab = lab_env::get();
+  const std::string file = lab.at("LAB_ALICE_ALTSECID_FILE");
+  if (values.empty()) {
+    std::remove(file.c_str());
+  } else {
+    std::ofstream out(file, std::ios::trunc);
+    for (const auto& v : values) out << v << "\n";
+  }
+  std::string log;
+  const bool applied = lab.samba_up(log);
+  INFO(log);
+  REQUIRE(applied);
+}
+
+// The values tests/lab/altsecid-from-cert computes with openssl: an implementation independent of
+// the proxy's own (proxy/tls/alt_security_identity.cpp).
+std::vector<std::string> altsecids_from_cert(const std::string& pem, const std::string& kind) {
+  const auto r = run_process({std::string(CBA_SOURCE_DIR) + "/tests/lab/altsecid-from-cert", pem, kind}, 30s);
+  INFO(r.describe());
+  REQUIRE(r.ok());
+  std::vector<std::string> lines;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  REQUIRE(lines.size() == 1);
+  return lines;
+}
+
+bool log_has(const proxy_fixture& fx, std::initializer_list<std::string_view> parts) {
+  for (const auto& line : fx.log_lines()) {
+    bool all = true;
+    for (auto part : parts) all = all && line.find(part) != std::string::npos;
+    if (all) return true;
+  }
+  return false;
 }
 
 void check_refused(const http_result& r, const std::string& reason) {
@@ -212,4 +256,61 @@ TEST_CASE("directory: a DC outage gives 503 and /readyz 503, then recovers witho
   }, 10s));
   INFO(after.describe());
   CHECK(after.body.find("reason: account_disabled") != std::string::npos);
+}
+
+TEST_CASE("directory: strong or compatibility mapping is decided by alice's SID and altSecurityIdentities in AD",
+          "[lab]") {
+  const auto& lab = lab_env::get();
+  const std::string alice_pem = test_pki::get().dir() + "/alice.pem";
+  struct clear_on_exit {
+    ~clear_on_exit() {
+      try {
+        set_alice_altsecids({});
+      } catch (...) {
+      }
+    }
+  } guard;
+
+  auto options = lab_options();
+  options.certificate_mapping = "strong";
+
+  SECTION("no altSecurityIdentities: UPN-only refused, the AD SID in the certificate admitted, another SID refused") {
+    set_alice_altsecids({});
+    proxy_fixture fx(options);
+    check_refused(fx.curl("alice", "/owa/"), "mapping_weak");
+    const auto sid = curl_as(fx, "alice-lab-sid", "/owa/");
+    INFO(sid.describe());
+    REQUIRE(sid.status == 200);
+    REQUIRE(fx.upstream().wait_for_requests(1, 5s));
+    CHECK(fx.upstream().request(0)->header("X-Client-SID") == lab.at("LAB_ALICE_SID"));
+    CHECK(log_has(fx, {"\"status\":200", "\"mapping\":\"sid\""}));
+    check_refused(fx.curl("alice-wrong-sid", "/owa/"), "sid_mismatch");
+    CHECK(fx.upstream().progress().requests_started == 1);
+  }
+
+  SECTION("a strong X509:<I>issuer<SR>serial value in AD admits the UPN-only certificate") {
+    set_alice_altsecids(altsecids_from_cert(alice_pem, "issuer-serial"));
+    proxy_fixture fx(options);
+    const auto r = fx.curl("alice", "/owa/");
+    INFO(r.describe());
+    CHECK(r.status == 200);
+    CHECK(log_has(fx, {"\"status\":200", "\"mapping\":\"strong_altsecid:"}));
+    // The value names alice's certificate only: bob's own certificate and account are unaffected.
+    check_refused(fx.curl("bob", "/owa/"), "account_disabled");
+  }
+
+  SECTION("a weak X509:<I>issuer<S>subject value: strong refuses, compatibility admits with a warning") {
+    set_alice_altsecids(altsecids_from_cert(alice_pem, "issuer-subject"));
+    {
+      proxy_fixture fx(options);
+      check_refused(fx.curl("alice", "/owa/"), "mapping_weak");
+    }
+    options.certificate_mapping = "compatibility";
+    proxy_fixture fx(options);
+    const auto r = fx.curl("alice", "/owa/");
+    INFO(r.describe());
+    CHECK(r.status == 200);
+    CHECK(log_has(fx, {"\"status\":200", "\"mapping\":\"weak_altsecid:", "mapping_warning"}));
+    CHECK(log_has(fx, {"weak_certificate_mapping"}));
+  }
 }

@@ -270,54 +270,6 @@ TEST_CASE("lab: DC stopped gives unavailable and not ready, restarted the same c
   CHECK(bob->disabled);
 }
 
-TEST_CASE("lab: lookup timings, cold and cached (prints, asserts nothing timed)", "[.][timing]") {
-  const auto& lab = lab_env::get();
-  using clock = std::chrono::steady_clock;
-  const auto micros = [](clock::duration d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); };
-  const auto user = [](int i) { return (i < 10 ? "user0" : "user") + std::to_string(i) + "@example.test"; };
-
-  // Runs `count` lookups from `workers` concurrent coroutines on one io_context; returns the wall time.
-  const auto run = [&](ldap::directory& dir, int workers, int count) {
-    asio::io_context io;
-    int failures = 0;
-    const auto t = clock::now();
-    for (int w = 0; w < workers; ++w) {
-      asio::co_spawn(io, [&, w]() -> asio::awaitable<void> {
-        for (int i = w; i < count; i += workers) {
-          const auto r = co_await dir.lookup(user(1 + i % 20));
-          if (!r) ++failures;
-        }
-      }, asio::detached);
-    }
-    io.run();
-    const auto elapsed = clock::now() - t;
-    CHECK(failures == 0);
-    return elapsed;
-  };
-
-  auto uncached = lab.options(lab.at("LAB_LDAPS_URL"));
-  uncached.client.pool_size = 4;
-  const auto t0 = clock::now();
-  ldap::ldap_directory cold(uncached);
-  REQUIRE(lookup_now(cold, "alice@example.test").has_value());
-  const auto first = clock::now() - t0;
-  const auto serial = run(cold, 1, 400);
-  const auto parallel = run(cold, 20, 2000);
-
-  auto options = lab.options(lab.at("LAB_LDAPS_URL"));
-  options.cache.ttl = 5min;
-  ldap::ldap_directory cached(options);
-  run(cached, 1, 20);  // fill
-  const auto hits = run(cached, 1, 200000);
-  WARN("first lookup incl. TCP+TLS+bind: " << micros(first) << " us\n"
-       << "uncached lookup, one at a time: " << micros(serial / 400) << " us each\n"
-       << "uncached, 20 concurrent over a pool of 4: " << 2000 * 1'000'000LL / std::max<long long>(1, micros(parallel))
-       << " lookups/s\n"
-       << "cached lookup: " << std::chrono::duration_cast<std::chrono::nanoseconds>(hits / 200000).count() << " ns each\n"
-       << "stats (cached directory): hits " << cached.stats().hits << ", misses " << cached.stats().misses
-       << ", queries " << cached.stats().queries);
-}
-
 TEST_CASE("lab: connections the DC dropped while idle are replaced, the lookup does not fail", "[lab]") {
   const auto& lab = lab_env::get();
   test::tcp_relay relay(static_cast<unsigned short>(std::stoi(lab.at("LAB_LDAPS_PORT"))));
@@ -351,4 +303,46 @@ TEST_CASE("lab: a DC that stops answering times the lookup out, the next connect
   relay.drop_all();
   CHECK(eventually([&] { return lookup_now(dir, "bob@example.test").has_value(); }, 10s));
   CHECK(relay.accepted() >= 2);
+}
+
+namespace {
+
+// MIT reads its configuration from KRB5_CONFIG when a context is created (the proxy sets it from
+// kerberos.krb5_conf at start-up); the lab's file names its KDC on loopback.
+void use_lab_krb5_config() {
+  ::setenv("KRB5_CONFIG", lab_env::get().at("LAB_KRB5_CONFIG").c_str(), 1);
+}
+
+ldap::ldap_directory_options gssapi_options(const std::string& principal) {
+  const auto& lab = lab_env::get();
+  auto options = lab.options(lab.at("LAB_LDAP_URL"));
+  options.client.bind = ldap::client_options::bind_method::gssapi;
+  options.client.bind_keytab = lab.at("LAB_SVC_KEYTAB");
+  options.client.bind_principal = principal;
+  options.client.bind_password_file.clear();
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("lab: SASL GSSAPI bind with the service keytab over sealed ldap://", "[lab]") {
+  use_lab_krb5_config();
+  const auto& lab = lab_env::get();
+  SECTION("the principal named") {
+    ldap::ldap_directory dir(gssapi_options(lab.at("LAB_SVC_PRINCIPAL")));
+    check_lab_accounts(dir);
+    CHECK(dir.ready());
+  }
+  SECTION("the keytab's first principal") {
+    ldap::ldap_directory dir(gssapi_options(""));
+    check_lab_accounts(dir);
+  }
+}
+
+TEST_CASE("lab: a GSSAPI bind with a principal the keytab lacks never gets a connection", "[lab]") {
+  use_lab_krb5_config();
+  ldap::ldap_directory dir(gssapi_options("alice@EXAMPLE.TEST"));
+  CHECK(lookup_now(dir, "alice@example.test").error() == ldap::errc::unavailable);
+  CHECK_THAT(dir.last_error(), Catch::Contains("keytab") && Catch::Contains("alice@EXAMPLE.TEST"));
+  CHECK_FALSE(dir.ready());
 }
