@@ -168,6 +168,27 @@ TEST_CASE("directory: alice is admitted with her sAMAccountName and SID from AD"
   CHECK(carol_req.header("X-Client-SID") == lab.at("LAB_CAROL_SID"));
 }
 
+TEST_CASE("directory: a SASL GSSAPI bind with the service keytab over sealed ldap:// serves the proxy", "[lab]") {
+  const auto& lab = lab_env::get();
+  // MIT reads KRB5_CONFIG when a context is created; the lab's file names the KDC on loopback.
+  ::setenv("KRB5_CONFIG", lab.at("LAB_KRB5_CONFIG").c_str(), 1);
+  proxy_options o;
+  o.certificate_mapping = "upn";
+  o.directory_source = "  type: ldap\n"
+                       "  ldap:\n"
+                       "    urls: [" + quoted(lab.at("LAB_LDAP_URL")) + "]\n"
+                       "    bind: {method: gssapi, keytab: " + quoted(lab.at("LAB_SVC_KEYTAB")) +
+                       ", principal: " + quoted(lab.at("LAB_SVC_PRINCIPAL")) + "}\n"
+                       "    base_dn: " + quoted(lab.at("LAB_BASE_DN")) + "\n";
+  proxy_fixture fx(o);
+  const auto r = fx.curl("alice", "/owa/");
+  INFO(r.describe());
+  REQUIRE(r.status == 200);
+  REQUIRE(fx.upstream().wait_for_requests(1, 5s));
+  CHECK(fx.upstream().request(0)->header("X-Client-SID") == lab.at("LAB_ALICE_SID"));
+  check_refused(fx.curl("bob", "/"), "account_disabled");
+}
+
 TEST_CASE("directory: disabled, expired, locked and unknown accounts are refused with 403", "[lab]") {
   proxy_fixture fx(lab_options());
   check_refused(fx.curl("bob", "/"), "account_disabled");
