@@ -56,6 +56,8 @@ struct ocsp_config {
   bool enabled = false;
   duration timeout = 2s;
   duration cache_ttl = 1h;
+  std::string responder;  // http:// URL asked for every certificate; empty: each certificate's AIA
+  bool nonce = false;     // send a nonce and require the responder to echo it
 };
 
 struct revocation_config {
@@ -64,6 +66,9 @@ struct revocation_config {
   std::vector<std::string> crl_files;
   bool fetch_distribution_points = false;
   duration refresh = 5min;
+  duration fetch_timeout = 5s;                    // one CRL distribution point download
+  std::uint64_t max_crl_bytes = 10 * 1024 * 1024; // larger downloads are abandoned
+  duration stale_if_error = 0s;  // a fetched CRL stays usable this long past nextUpdate while re-fetching fails
   ocsp_config ocsp;
 };
 
@@ -75,6 +80,7 @@ struct trust_config {
   int max_depth = 4;          // CA certificates above the leaf (intermediates + root)
   std::vector<std::string> required_ekus{"1.3.6.1.5.5.7.3.2"};  // dotted OIDs after validation
   revocation_config revocation;
+  duration recheck_interval = 5min;  // re-decide an identity older than this (long-lived, resumed)
 };
 
 enum class upn_source { san_upn, subject_upn };

@@ -92,11 +92,21 @@ void parse_revocation(const node_cursor& at, revocation_config& out) {
   read_path_list(m.get("crl_files"), out.crl_files);
   read_bool(m.get("fetch_distribution_points"), out.fetch_distribution_points);
   read_duration(m.get("refresh"), out.refresh);
+  read_duration(m.get("fetch_timeout"), out.fetch_timeout);
+  read_size(m.get("max_crl_bytes"), out.max_crl_bytes, 1024);
+  read_duration(m.get("stale_if_error"), out.stale_if_error, duration{0});
   if (auto ocsp = m.get("ocsp")) {
     map_cursor o(*ocsp);
     read_bool(o.get("enabled"), out.ocsp.enabled);
     read_duration(o.get("timeout"), out.ocsp.timeout);
     read_duration(o.get("cache_ttl"), out.ocsp.cache_ttl, duration{0});
+    if (auto responder = o.get("responder"); read_string(responder, out.ocsp.responder) &&
+                                             !out.ocsp.responder.starts_with("http://")) {
+      responder->report("expected an http:// URL (OCSP responses are signed; https:// is not supported), got \"" +
+                        out.ocsp.responder + '"');
+      out.ocsp.responder.clear();
+    }
+    read_bool(o.get("nonce"), out.ocsp.nonce);
     o.finish();
   }
   m.finish();
@@ -110,6 +120,7 @@ void parse_trust(const node_cursor& at, trust_config& out) {
   advertise_mode advertise = advertise_mode::roots;
   if (read_enum(m.get("advertise"), advertise, advertise_modes)) out.advertise = advertise;
   read_number<int>(m.get("max_depth"), out.max_depth, 1, 16);
+  read_duration(m.get("recheck_interval"), out.recheck_interval, duration{1000});
   if (auto ekus = m.get("required_ekus")) {
     std::vector<std::string> oids;
     bool ok = ekus->node().IsSequence();

@@ -36,6 +36,16 @@ void validate_trust(const trust_config& t, const located_sink& problems) {
   if (t.advertise == advertise_mode::ntauth && t.ntauth.empty()) {
     problems.add("trust.advertise", "advertise: ntauth needs trust.ntauth (the NTAuth CA bundle)");
   }
+  const auto& r = t.revocation;
+  const bool any_source = !r.crl_files.empty() || r.fetch_distribution_points || r.ocsp.enabled;
+  if (r.mode && *r.mode != revocation_mode::off && !any_source) {
+    problems.add("trust.revocation.mode",
+                 "needs a revocation source (crl_files, fetch_distribution_points: true or ocsp.enabled: true); "
+                 "without one every certificate's status is unknown");
+  }
+  if (!r.ocsp.responder.empty() && !r.ocsp.enabled) {
+    problems.add("trust.revocation.ocsp.responder", "is only used with ocsp.enabled: true");
+  }
 }
 
 void validate_ldap(const ldap_config& l, const located_sink& problems) {
@@ -104,6 +114,31 @@ void validate_upstreams(const proxy_config& c, const located_sink& problems) {
   }
 }
 
+// "HTTP/exchange.example.test" or "HTTP/exchange.example.test@EXAMPLE.TEST": the delegation target.
+std::string service_principal_problem(const std::string& spn) {
+  const auto slash = spn.find('/');
+  const auto at_sign = spn.find('@');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == spn.size() || slash + 1 == at_sign)
+    return "expected service/host[@REALM] (like HTTP/exchange.example.test@EXAMPLE.TEST), got \"" + spn + "\"";
+  if (at_sign != std::string::npos && (at_sign < slash || at_sign + 1 == spn.size() ||
+                                       spn.find('@', at_sign + 1) != std::string::npos))
+    return "expected service/host[@REALM] (like HTTP/exchange.example.test@EXAMPLE.TEST), got \"" + spn + "\"";
+  return {};
+}
+
+// The realm of delegated principals (sAMAccountName@REALM) comes from kerberos.principal.
+void validate_kerberos(const proxy_config& c, const located_sink& problems) {
+  if (!c.kerberos) return;
+  const auto& p = c.kerberos->principal;
+  const auto at_sign = p.find('@');
+  if (at_sign == std::string::npos || at_sign == 0 || at_sign + 1 == p.size() ||
+      p.find('@', at_sign + 1) != std::string::npos) {
+    problems.add("kerberos.principal",
+                 "expected name@REALM (like svc-cba@EXAMPLE.TEST; the realm also names the delegated "
+                 "accounts), got \"" + p + "\"");
+  }
+}
+
 void validate_routes(proxy_config& c, const located_sink& problems) {
   if (c.routes.empty() && problems.written("routes")) problems.add("routes", "at least one route is required");
   bool kerberos_needed = false;
@@ -135,6 +170,8 @@ void validate_routes(proxy_config& c, const located_sink& problems) {
       if (r.service_principal.empty()) {
         problems.add(at("routes", i, "service_principal"),
                      "required for auth: kerberos (like HTTP/exchange.example.test@EXAMPLE.TEST)");
+      } else if (auto why = service_principal_problem(r.service_principal); !why.empty()) {
+        problems.add(at("routes", i, "service_principal"), why);
       }
     } else if (!r.service_principal.empty()) {
       problems.add(at("routes", i, "service_principal"), "only used by routes with auth: kerberos");
@@ -153,6 +190,7 @@ void validate(proxy_config& config, const located_sink& problems) {
   validate_directory(config.directory, problems);
   validate_upstreams(config, problems);
   validate_routes(config, problems);
+  validate_kerberos(config, problems);
 }
 
 }  // namespace cba::config

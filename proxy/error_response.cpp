@@ -31,6 +31,7 @@ bool detail_is_public(errc reason) noexcept {
   switch (reason) {
     case errc::header_too_large:
     case errc::too_many_headers:
+    case errc::upstream_header_too_large:  // names the header the client can shrink
     case errc::body_too_large:
     case errc::header_timeout: return true;
     default: return false;

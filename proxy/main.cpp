@@ -1,5 +1,8 @@
-// cba-proxy: parse the command line, load the config, run the server until SIGINT/SIGTERM.
+// cba-proxy: parse the command line, load the config, run the server until SIGINT/SIGTERM (SIGHUP is
+// the server's own: it re-reads session ticket keys and CRL files), or run a tool (explain).
 #include "config/load.hpp"
+#include "proxy/auth/krb5_environment.hpp"
+#include "proxy/explain/explain_command.hpp"
 #include "proxy/server.hpp"
 #include "proxy/tls/file_checker.hpp"
 
@@ -15,6 +18,9 @@ namespace {
 constexpr std::string_view usage =
     "usage: cba-proxy --config FILE        run the proxy\n"
     "       cba-proxy --check-config FILE  validate FILE (and the files it names), exit 0 or 1\n"
+    "       cba-proxy explain --config FILE CERT.pem [CHAIN.pem]\n"
+    "                                      every decision for one client certificate; exit 0 admitted,\n"
+    "                                      1 refused, 2 usage or config error\n"
     "       cba-proxy --version\n";
 
 std::optional<cba::config::proxy_config> load(const std::string& path) {
@@ -27,6 +33,8 @@ std::optional<cba::config::proxy_config> load(const std::string& path) {
 int run(const std::string& path) {
   auto cfg = load(path);
   if (!cfg) return 1;
+  // Before any thread exists: krb5 reads KRB5_CONFIG from the environment (krb5_environment.hpp).
+  if (cfg->kerberos && !cfg->kerberos->krb5_conf.empty()) cba::auth::use_krb5_config(cfg->kerberos->krb5_conf);
   // Signals are taken by sigwait on this thread only; the io threads inherit the blocked mask.
   sigset_t signals;
   sigemptyset(&signals);
@@ -61,6 +69,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "--config" && argc == 3) return run(argv[2]);
+    if (command == "explain") return cba::explain::run_explain_command({argv + 2, argv + argc}, stdout, stderr);
     std::fprintf(stderr, "%.*s", static_cast<int>(usage.size()), usage.data());
     return command == "--help" ? 0 : 2;
   } catch (const std::exception& e) {

@@ -7,12 +7,14 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <array>
+#include <optional>
 
 namespace cba {
 namespace {
@@ -26,6 +28,8 @@ using response_parser = bhttp::response_parser<bhttp::buffer_body>;
 // Body bytes move in pieces of this size; memory per relayed request is bounded by it.
 constexpr std::size_t relay_chunk = 16 * 1024;
 constexpr int max_interim_responses = 8;
+// A 401's body is read and dropped (so its connection can be re-authenticated) up to this size.
+constexpr std::size_t challenge_body_limit = 64 * 1024;
 
 bool timed_out(const beast::error_code& ec) { return ec == beast::error::timeout; }
 
@@ -34,41 +38,116 @@ std::size_t field_count(const bhttp::fields& fields) {
   return static_cast<std::size_t>(std::distance(fields.begin(), fields.end()));
 }
 
+// The token of the first "WWW-Authenticate: Negotiate <token>" ("" when there is none).
+std::string negotiate_reply_token(const bhttp::fields& fields) {
+  const auto range = fields.equal_range(bhttp::field::www_authenticate);
+  for (auto it = range.first; it != range.second; ++it) {
+    auto value = it->value();
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    constexpr std::string_view scheme = "Negotiate";
+    if (value.size() > scheme.size() && beast::iequals(value.substr(0, scheme.size()), scheme) &&
+        value[scheme.size()] == ' ') {
+      auto token = value.substr(scheme.size() + 1);
+      while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+      if (!token.empty()) return std::string(token);
+    }
+  }
+  return {};
+}
+
 class relay {
  public:
   explicit relay(relay_request_context& ctx) : ctx_(ctx) {}
 
   asio::awaitable<relay_outcome> run() {
     auto& req = ctx_.request.get();
-    const bool expect_continue = beast::iequals(req[bhttp::field::expect], "100-continue");
+    expect_continue_ = beast::iequals(req[bhttp::field::expect], "100-continue");
     // The proxy answers 100-continue itself once the upstream is reachable; the upstream gets the body
     // without waiting, so it needs no Expect.
     req.erase(bhttp::field::expect);
     req.version(11);
     req.keep_alive(true);
-    fields_after_head_ = field_count(req);
+    hold_body_ = ctx_.negotiate != nullptr;
+    // A body that cannot be held for a retry must not meet a 401, so its request carries a token even
+    // on an authenticated connection (a cached ticket: no KDC traffic).
+    const auto length = ctx_.request.content_length();
+    const bool body_holdable = ctx_.request.is_done() || (length && *length <= replay_body_limit);
 
-    // A pooled connection the upstream closed just as we picked it fails before any response byte;
-    // a request without a body is then sent once more on a fresh connection.
-    const bool replayable = ctx_.request.is_done();
-    for (int attempt = 0;; ++attempt) {
-      auto leased = co_await ctx_.pool.acquire(ctx_.identity_key, ctx_.client.get_executor());
-      if (!leased) {
-        out_.reason = static_cast<errc>(leased.error().code.value());
-        if (leased.error().code.category() != proxy_category()) out_.reason = errc::upstream_connect_failed;
-        out_.detail = leased.error().detail;
+    // Each kind of second attempt happens at most once, so a request makes at most four attempts.
+    bool stale_retry_used = false;       // a pooled connection the upstream had closed
+    bool reauth_used = false;            // a 401 on a connection we had not sent a token on
+    bool fresh_credential_used = false;  // a 401 for the token we sent
+    bool force_token = false;
+    for (;;) {
+      bool reused = true;  // re-authenticating the connection we hold
+      if (!lease_ || !lease_->holds_connection()) {
+        auto leased = co_await ctx_.pool.acquire(ctx_.identity_key, ctx_.client.get_executor());
+        if (!leased) {
+          out_.reason = static_cast<errc>(leased.error().code.value());
+          if (leased.error().code.category() != proxy_category()) out_.reason = errc::upstream_connect_failed;
+          out_.detail = leased.error().detail;
+          co_return out_;
+        }
+        lease_.emplace(std::move(*leased));
+        reused = lease_->reused();
+      }
+      out_.upstream_reused = reused;
+
+      bool token_sent = false;
+      if (ctx_.negotiate != nullptr && (!reused || force_token || !body_holdable)) {
+        const bool attached = co_await attach_token();
+        if (!attached) {
+          lease_.reset();
+          co_return out_;
+        }
+        token_sent = true;
+      } else {
+        req.erase(bhttp::field::authorization);  // an earlier attempt's token
+      }
+      force_token = false;
+      if (!head_fits(token_sent)) {
+        lease_.reset();  // nothing was sent on it
         co_return out_;
       }
-      lease_.emplace(std::move(*leased));
-      out_.upstream_reused = lease_->reused();
 
-      const bool sent = co_await send_request(expect_continue);
-      if (sent) co_await relay_response();
-      const bool retry = attempt == 0 && replayable && out_.upstream_reused && out_.status == 0 &&
+      challenged_ = false;
+      const bool sent = co_await send_request();
+      if (sent) co_await relay_response(token_sent);
+
+      if (challenged_) {
+        ++out_.upstream_401s;
+        if (token_sent) ctx_.negotiate->invalidate();
+        if (replayable() && !token_sent && !reauth_used) {
+          reauth_used = true;  // the upstream forgot the connection's authentication: once more, with a token
+          force_token = true;
+          continue;
+        }
+        if (replayable() && token_sent && !fresh_credential_used) {
+          fresh_credential_used = true;  // the ticket was refused: once more with a fresh one from the KDC
+          force_token = true;
+          continue;
+        }
+        lease_.reset();
+        fail(errc::upstream_auth_failed,
+             ctx_.upstream.name + " answered 401 to the delegated Kerberos ticket of " +
+                 ctx_.negotiate->principal() +
+                 (replayable() ? std::string(" (after a retry)")
+                               : " (not retried: the request body was not held, over " +
+                                     std::to_string(replay_body_limit) + " bytes)"));
+        if (is_activesync_route(ctx_.route.path_prefix)) out_.refusal_status = 403;
+        co_return out_;
+      }
+
+      // A pooled connection the upstream closed just as we picked it fails before any response byte;
+      // the request is then sent once more on a fresh connection when it can be.
+      const bool retry = !stale_retry_used && reused && replayable() && out_.status == 0 &&
                          out_.reason == errc::upstream_closed;
       if (!retry) co_return out_;
+      stale_retry_used = true;
       lease_.reset();
-      out_ = relay_outcome{};
+      out_.reason = errc::ok;
+      out_.detail.clear();
     }
   }
 
@@ -80,12 +159,49 @@ class relay {
     out_.detail = std::move(detail);
   }
 
-  asio::awaitable<bool> send_request(bool expect_continue) {
+  // Whether the request can be sent again: its body (if any) was read completely and is held.
+  bool replayable() const { return ctx_.request.is_done() && !hold_overflow_ && (!body_read_ || hold_body_); }
+
+  asio::awaitable<bool> attach_token() {
+    auto step = co_await ctx_.negotiate->start(up().native_ssl());
+    if (step.reason != errc::ok) {
+      fail(step.reason, std::move(step.detail));
+      co_return false;
+    }
+    ++out_.upstream_auths;
+    out_.negotiate_token_bytes = step.token_base64.size();
+    ctx_.request.get().set(bhttp::field::authorization, "Negotiate " + step.token_base64);
+    co_return true;
+  }
+
+  // upstreams[].request_header_bytes: the upstream (HTTP.sys: MaxRequestBytes) would answer 400, so the
+  // proxy answers 431 itself and says which header made the head large.
+  bool head_fits(bool token_sent) {
+    if (!ctx_.upstream.request_header_bytes) return true;
+    const auto limit = *ctx_.upstream.request_header_bytes;
+    const auto size = measure_request_head(ctx_.request.get());
+    if (size.total <= limit) return true;
+    std::string detail = "the request head towards " + ctx_.upstream.name + " would be " + std::to_string(size.total) +
+                         " bytes, over its request_header_bytes " + std::to_string(limit) + "; largest header: " +
+                         size.largest_name + " (" + std::to_string(size.largest_bytes) + " bytes)";
+    if (token_sent)
+      detail += "; Authorization: Negotiate carries a " + std::to_string(out_.negotiate_token_bytes) +
+                "-byte Kerberos token";
+    fail(errc::upstream_header_too_large, std::move(detail));
+    return false;
+  }
+
+  asio::awaitable<bool> send_request() {
     auto& req = ctx_.request.get();
+    // Counted per attempt: the Authorization header may have come or gone since the last one.
+    fields_after_head_ = field_count(req);
     bhttp::serializer<true, bhttp::buffer_body> serializer{req};
+    // A body read from the client on an earlier attempt is sent from the held copy.
+    const bool replay = body_read_;
+    bool replay_pending = replay && !held_.empty();
     req.body().data = nullptr;
     req.body().size = 0;
-    req.body().more = !ctx_.request.is_done();
+    req.body().more = replay ? replay_pending : !ctx_.request.is_done();
 
     up().tcp().expires_after(ctx_.idle_timeout);
     auto [ec, n] = co_await bhttp::async_write_header(up(), serializer, use_tuple);
@@ -94,7 +210,8 @@ class relay {
            "sending the request head to " + ctx_.upstream.name + ": " + ec.message());
       co_return false;
     }
-    if (expect_continue && !ctx_.request.is_done()) {
+    if (expect_continue_ && !continue_sent_ && !ctx_.request.is_done()) {
+      continue_sent_ = true;
       static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
       beast::get_lowest_layer(ctx_.client).expires_after(ctx_.idle_timeout);
       auto [cec, cn] = co_await asio::async_write(ctx_.client, asio::buffer(continue_line), use_tuple);
@@ -106,7 +223,13 @@ class relay {
 
     std::array<char, relay_chunk> chunk;
     while (!serializer.is_done()) {
-      if (!ctx_.request.is_done()) {
+      if (replay_pending) {
+        replay_pending = false;
+        req.body().data = held_.data();
+        req.body().size = held_.size();
+        req.body().more = false;
+      } else if (!ctx_.request.is_done()) {
+        body_read_ = true;
         req.body().data = chunk.data();
         req.body().size = chunk.size();
         beast::get_lowest_layer(ctx_.client).expires_after(ctx_.idle_timeout);
@@ -132,6 +255,7 @@ class relay {
           fail(errc::trailers_too_large, "request trailers are not forwarded; the request was refused");
           co_return false;
         }
+        hold(std::string_view(chunk.data(), got));
         req.body().data = chunk.data();
         req.body().size = got;
         req.body().more = !ctx_.request.is_done();
@@ -153,7 +277,18 @@ class relay {
     co_return true;
   }
 
-  asio::awaitable<void> relay_response() {
+  // Keeps a copy of the body for a retry while it stays within replay_body_limit.
+  void hold(std::string_view piece) {
+    if (!hold_body_ || hold_overflow_) return;
+    if (held_.size() + piece.size() > replay_body_limit) {
+      hold_overflow_ = true;
+      std::string().swap(held_);
+      return;
+    }
+    held_.append(piece);
+  }
+
+  asio::awaitable<void> relay_response(bool token_sent) {
     beast::flat_buffer up_buffer;
     up_buffer.max_size(static_cast<std::size_t>(ctx_.upstream.response_header_bytes) + relay_chunk);
     std::optional<response_parser> parser;
@@ -188,6 +323,22 @@ class relay {
     }
 
     auto& res = parser->get();
+    if (ctx_.negotiate != nullptr) {
+      if (res.result_int() == 401) {
+        // Never forwarded: a client seeing the Negotiate/NTLM challenge would try to log on itself.
+        challenged_ = true;
+        co_await drop_challenge_body(*parser, up_buffer);
+        co_return;
+      }
+      if (token_sent) {
+        auto step = ctx_.negotiate->finish(negotiate_reply_token(res));
+        if (step.reason != errc::ok) {
+          fail(step.reason, std::move(step.detail));
+          lease_.reset();  // an upstream that did not prove itself gets no further request
+          co_return;
+        }
+      }
+    }
     const auto length = parser->content_length();
     const bool upstream_chunked = parser->chunked();
     const bool until_close = !length && !upstream_chunked && !parser->is_done();
@@ -255,9 +406,36 @@ class relay {
     if (!until_close && parser->keep_alive() && up_buffer.size() == 0) lease_->release_reusable();
   }
 
+  // Reads a 401's body to its end (bounded) so the connection can carry the retry; when it cannot be
+  // read cleanly the connection is dropped and the retry gets a new one.
+  asio::awaitable<void> drop_challenge_body(response_parser& parser, beast::flat_buffer& up_buffer) {
+    const bool until_close = !parser.content_length() && !parser.chunked() && !parser.is_done();
+    std::array<char, relay_chunk> scratch;
+    std::size_t dropped = 0;
+    while (!until_close && !parser.is_done() && dropped <= challenge_body_limit) {
+      parser.get().body().data = scratch.data();
+      parser.get().body().size = scratch.size();
+      up().tcp().expires_after(ctx_.idle_timeout);
+      auto [ec, n] = co_await bhttp::async_read_some(up(), up_buffer, parser, use_tuple);
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) break;
+      dropped += scratch.size() - parser.get().body().size;
+    }
+    up().tcp().expires_never();
+    const bool clean = !until_close && parser.is_done() && parser.keep_alive() && up_buffer.size() == 0;
+    if (!clean) lease_.reset();
+  }
+
   relay_request_context& ctx_;
   std::optional<upstream::lease> lease_;
   std::size_t fields_after_head_ = 0;
+  bool expect_continue_ = false;
+  bool continue_sent_ = false;
+  bool hold_body_ = false;      // kerberos routes keep a small body for a retry after 401
+  bool hold_overflow_ = false;  // the body outgrew replay_body_limit: not replayable
+  bool body_read_ = false;      // body bytes were read from the client (a retry sends held_)
+  bool challenged_ = false;     // the last response was a 401 on a kerberos route (not forwarded)
+  std::string held_;
   relay_outcome out_;
 };
 
@@ -266,6 +444,26 @@ class relay {
 asio::awaitable<relay_outcome> relay_request(relay_request_context& ctx) {
   relay r(ctx);
   co_return co_await r.run();
+}
+
+head_size measure_request_head(const bhttp::request_header<>& head) {
+  head_size size;
+  // "METHOD SP target SP HTTP/1.1 CRLF", each "name: value CRLF", the final CRLF.
+  size.total = head.method_string().size() + 1 + head.target().size() + 1 + 8 + 2 + 2;
+  for (const auto& field : head) {
+    const auto line = field.name_string().size() + 2 + field.value().size() + 2;
+    size.total += line;
+    if (line > size.largest_bytes) {
+      size.largest_bytes = line;
+      size.largest_name = std::string(field.name_string());
+    }
+  }
+  return size;
+}
+
+bool is_activesync_route(std::string_view path_prefix) noexcept {
+  constexpr std::string_view eas = "/Microsoft-Server-ActiveSync";
+  return path_prefix.size() >= eas.size() && beast::iequals(path_prefix.substr(0, eas.size()), eas);
 }
 
 }  // namespace cba

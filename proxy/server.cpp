@@ -4,14 +4,18 @@
 #include "proxy/client_stream.hpp"
 #include "proxy/admin/metrics.hpp"
 #include "proxy/connection_tracker.hpp"
+#include "proxy/auth/delegation_service.hpp"
+#include "proxy/delegated_negotiator.hpp"
 #include "proxy/event_log.hpp"
 #include "proxy/http/header_policy.hpp"
 #include "proxy/http/route_table.hpp"
 #include "proxy/services.hpp"
+#include "proxy/revocation/checker.hpp"
 #include "proxy/session.hpp"
 #include "proxy/tls/certificate_policy.hpp"
 #include "proxy/tls/client_context.hpp"
 #include "proxy/tls/server_context.hpp"
+#include "proxy/tls/session_ticket_keys.hpp"
 #include "proxy/upstream/pool.hpp"
 #include "proxy/wiring.hpp"
 
@@ -19,10 +23,12 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <deque>
 #include <stdexcept>
 #include <thread>
@@ -74,9 +80,22 @@ struct server::impl {
         headers(make_header_policy(cfg.identity_headers)),
         directory(make_directory(cfg.directory)),
         services{cfg, routes, headers, *directory, pools, log, metrics, connections} {
+    // The certificate policy decides inside the handshake; revocation is the checker's, right after it.
     policy = tls::certificate_policy::create(cfg.trust);
+    revocation_checker = revocation::checker::create(
+        cfg.trust, {[this](config::log_level level, std::string_view event, std::string_view detail) {
+                      log.event(level, event, json_line{}.add("detail", detail));
+                    }});
+    services.revocation = revocation_checker.get();
+    if (cfg.kerberos) {  // no KDC traffic yet: the service credential is acquired on first use
+      delegation = std::make_unique<auth::delegation_service>(*cfg.kerberos, std::max(1u, cfg.runtime.blocking_threads));
+      services.delegation = delegation.get();
+    }
     for (const auto& listener : cfg.listeners) {
-      listener_tls.push_back(std::make_unique<asio::ssl::context>(tls::make_server_context(listener.tls, *policy)));
+      ticket_keys.push_back(tls::session_ticket_keys::create(listener.tls.session_tickets.key_files));
+      const tls::session_resumption resumption{ticket_keys.back(), cfg.trust.recheck_interval};
+      listener_tls.push_back(
+          std::make_unique<asio::ssl::context>(tls::make_server_context(listener.tls, *policy, resumption)));
       listeners.push_back(listener_runtime{listener, *listener_tls.back()});
     }
     for (const auto& upstream : cfg.upstreams) {
@@ -133,6 +152,28 @@ struct server::impl {
     for (auto& pool : pools) pool->close_idle();
   }
 
+  // SIGHUP: re-read every listener's session ticket keys; a listener whose files are bad keeps its
+  // current keys.
+  asio::awaitable<void> reload_on_sighup() {
+    for (;;) {
+      auto [ec, signal] = co_await hangup.async_wait(use_tuple);
+      if (ec) co_return;
+      revocation_checker->request_reload();  // CRL files re-read, cached answers dropped (on its worker)
+      for (std::size_t i = 0; i < ticket_keys.size(); ++i) {
+        const auto& keys = *ticket_keys[i];
+        if (keys.files().empty()) continue;
+        auto line = json_line{}.add("listener", cfg.listeners[i].name);
+        if (auto problem = ticket_keys[i]->reload()) {
+          log.event(config::log_level::error, "ticket_keys_reload_failed", std::move(line.add("detail", *problem)));
+        } else {
+          std::string names;
+          for (const auto& name : keys.key_names()) names += (names.empty() ? "" : ",") + name;
+          log.event(config::log_level::info, "ticket_keys_reloaded", std::move(line.add("key_names", names)));
+        }
+      }
+    }
+  }
+
   bool ready() const {
     if (stopping.load()) return false;
     for (const auto& acceptor : acceptors)
@@ -152,7 +193,11 @@ struct server::impl {
   std::vector<std::unique_ptr<upstream::pool>> pools;
   session_services services;
   std::shared_ptr<const tls::certificate_policy> policy;
+  std::unique_ptr<revocation::checker> revocation_checker;  // outlives sessions, dies before the log
+  std::unique_ptr<auth::delegation_service> delegation;     // destroyed before ioc (joins its KDC pool)
+  std::vector<std::shared_ptr<tls::session_ticket_keys>> ticket_keys;  // per listener
   std::vector<std::unique_ptr<asio::ssl::context>> listener_tls;
+  asio::signal_set hangup{ioc};
   std::deque<listener_runtime> listeners;  // deque: sessions hold references while more are added
   std::deque<tcp::acceptor> acceptors;
   std::optional<tcp::acceptor> admin_acceptor;
@@ -177,10 +222,13 @@ void server::start() {
     s.admin_acceptor.emplace(s.ioc);
     open_acceptor(*s.admin_acceptor, parse_endpoint(s.cfg.admin.address, "admin.address"), "admin.address");
     asio::co_spawn(s.ioc, admin::serve_admin(*s.admin_acceptor, {s.metrics, [&s] { return s.ready(); },
-                                                                  [&s] { return render_directory_metrics(s.directory->stats()); }}),
+                                                                  [&s] { return render_directory_metrics(s.directory->stats()) + s.revocation_checker->render_prometheus() +
+                                                                                render_delegation_metrics(s.delegation.get()); }}),
                    asio::detached);
   }
   for (std::size_t i = 0; i < s.acceptors.size(); ++i) asio::co_spawn(s.ioc, s.accept_loop(i), asio::detached);
+  s.hangup.add(SIGHUP);
+  asio::co_spawn(s.ioc, s.reload_on_sighup(), asio::detached);
   for (std::size_t i = 0; i < s.acceptors.size(); ++i) {
     const auto ep = s.acceptors[i].local_endpoint();
     s.log.event(config::log_level::info, "listening",
@@ -222,6 +270,7 @@ void server::stop() {
     boost::system::error_code ignored;
     for (auto& acceptor : s.acceptors) acceptor.close(ignored);
     if (s.admin_acceptor) s.admin_acceptor->close(ignored);
+    s.hangup.cancel(ignored);
     asio::co_spawn(s.ioc, s.drain(), asio::detached);
   });
 }

@@ -11,8 +11,10 @@
 
 namespace cba {
 namespace admin { class metrics; }
+namespace auth { class delegation_service; }
 namespace http { class route_table; class header_policy; }
 namespace ldap { class directory; }
+namespace revocation { class checker; }
 namespace upstream { class pool; }
 class event_log;
 class connection_tracker;
@@ -31,6 +33,8 @@ struct session_services {
   event_log& log;
   admin::metrics& metrics;
   connection_tracker& connections;
+  revocation::checker* revocation = nullptr;  // null or mode off: no revocation checks
+  auth::delegation_service* delegation = nullptr;  // set when the config has a kerberos section
 };
 
 }  // namespace cba

@@ -6,6 +6,7 @@
 #include "proxy/certificate_mapping.hpp"
 #include "proxy/client_stream.hpp"
 #include "proxy/connection_tracker.hpp"
+#include "proxy/delegated_negotiator.hpp"
 #include "proxy/error_response.hpp"
 #include "proxy/event_log.hpp"
 #include "proxy/http/head_scanner.hpp"
@@ -15,7 +16,9 @@
 #include "proxy/http/route_table.hpp"
 #include "proxy/identity.hpp"
 #include "proxy/request_relay.hpp"
+#include "proxy/revocation/checker.hpp"
 #include "proxy/tls/certificate_policy.hpp"
+#include "proxy/tls/resumption_policy.hpp"
 #include "proxy/tls/upn.hpp"
 #include "proxy/tls/x509_facts.hpp"
 
@@ -61,6 +64,8 @@ struct request_record {
   std::string detail;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
+  std::string delegated_principal;  // kerberos routes: the account the upstream saw
+  unsigned upstream_auths = 0;      // Negotiate tokens sent (0: an already authenticated connection)
 };
 
 enum class head_wait { ready, idle_close, failed };
@@ -86,7 +91,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
     // GCC 12 miscompiles co_await inside a condition; every awaited value is named first.
     const bool handshake_ok = co_await handshake();
     if (!handshake_ok) co_return;
-    co_await resolve_identity();
+    co_await check_revocation();
+    if (!revocation_refused_) co_await resolve_identity();
+    schedule_recheck();
     while (!s_.connections.draining()) {
       const bool keep_going = co_await serve_request();
       if (!keep_going) break;
@@ -121,6 +128,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
     const bool verified = verdict_.reason == errc::ok || verdict_.reason == errc::no_client_certificate;
     if (!ec && verified) {
       s_.metrics.handshakes_ok.fetch_add(1, std::memory_order_relaxed);
+      if (auto why = tls::resumption_policy::refused_ticket_reason(ssl); !why.empty()) {
+        s_.log.event(config::log_level::debug, "ticket_not_resumed",
+                     json_line{}.add("connection", id_).add("listener", l_.config.name).add("detail", why));
+      }
       co_return true;
     }
     errc reason = ec ? tls::certificate_policy::handshake_failure_reason(verdict_, ec) : verdict_.reason;
@@ -140,6 +151,37 @@ class client_session : public std::enable_shared_from_this<client_session> {
         .add_if("detail", detail);
     s_.log.access(std::move(line));
     co_return false;
+  }
+
+  // trust.revocation: the verified chain's status, asked once the handshake succeeded (never inside
+  // it: answers may need the network). A refusal is answered on the first request with 403 and the
+  // reason, whatever the route; the directory is not asked. Unknown under soft is logged and admitted.
+  asio::awaitable<void> check_revocation() {
+    if (s_.revocation == nullptr || !s_.revocation->enabled()) co_return;
+    SSL* ssl = stream_.native_handle();
+    X509* leaf = SSL_get0_peer_certificate(ssl);
+    // A resumed connection is checked too, over the chain its ticket carries: a certificate revoked
+    // after the ticket was issued must not ride on it until the next re-check.
+    auto chain = tls::resumption_policy::verified_chain(ssl);
+    if (leaf == nullptr || chain.empty()) co_return;  // no certificate (client_certificate: optional)
+    auto verdict = co_await s_.revocation->check(std::move(chain));
+    if (verdict.status == revocation::revocation_status::good) co_return;
+    const bool admitted = verdict.admitted();
+    s_.log.event(config::log_level::warn, admitted ? "revocation_unknown_admitted" : "revocation_refused",
+                 json_line{}
+                     .add("connection", id_)
+                     .add("status", revocation::status_name(verdict.status))
+                     .add("reason", reason_code(verdict.reason))
+                     .add_if("source", verdict.source)
+                     .add("age_s", static_cast<std::int64_t>(verdict.age.count()))
+                     .add("detail", verdict.detail));
+    if (admitted) co_return;
+    revocation_refused_ = true;
+    identity_error_ = verdict.reason;
+    identity_detail_ = verdict.detail;
+    client_identity identity;
+    identity.certificate = tls::describe_certificate(leaf);
+    identity_ = std::move(identity);
   }
 
   // The identity is decided once per connection: the certificate cannot change within it.
@@ -196,6 +238,61 @@ class client_session : public std::enable_shared_from_this<client_session> {
     }
     identity.account = std::move(*found);
     identity_ = std::move(identity);
+  }
+
+  // The identity is due again trust.recheck_interval after its certificate was verified (for a resumed
+  // session: by the full handshake its ticket came from), so revocation and account state never get
+  // older than that on a long-lived connection.
+  void schedule_recheck() {
+    const auto interval = std::chrono::duration_cast<steady::duration>(s_.config.trust.recheck_interval);
+    auto age = steady::duration::zero();
+    if (auto verified = tls::resumption_policy::verified_at(stream_.native_handle())) {
+      age = std::clamp(std::chrono::duration_cast<steady::duration>(std::chrono::system_clock::now() - *verified),
+                       steady::duration::zero(), interval);
+    }
+    recheck_at_ = steady::now() + (interval - age);
+  }
+
+  // The whole identity decision again (directory lookup, account checks, mapping). Refusals keep
+  // their own 403 reason (account_disabled...); the certificate now naming another account, or no
+  // answer at all (directory down), is identity_recheck_failed: a connection is never kept on an
+  // identity that cannot be confirmed.
+  asio::awaitable<void> recheck_identity() {
+    const auto account_key = [](const std::optional<client_identity>& id) {
+      if (!id || !id->account) return std::string();
+      return id->account->sid.empty() ? id->account->dn : id->account->sid;
+    };
+    const std::string before = account_key(identity_);
+    // Revocation first, over the chain the connection was verified with (from the ticket when resumed).
+    bool revoked = false;
+    if (s_.revocation != nullptr && s_.revocation->enabled()) {
+      auto chain = tls::resumption_policy::verified_chain(stream_.native_handle());
+      if (!chain.empty()) {
+        const auto verdict = co_await s_.revocation->check(std::move(chain));
+        if (!verdict.admitted()) {
+          revoked = true;
+          identity_error_ = verdict.reason;
+          identity_detail_ = verdict.detail;
+        }
+      }
+    }
+    if (!revoked) co_await resolve_identity();
+    const std::string after = revoked ? before : account_key(identity_);
+    if (identity_error_ == errc::ok && before != after) {
+      identity_error_ = errc::identity_recheck_failed;
+      identity_detail_ = "the certificate now maps to another account (" + before + " -> " + after + ")";
+    } else if (identity_error_ != errc::ok && to_http_status(identity_error_) != 403) {
+      identity_detail_ = std::string(reason_code(identity_error_)) + ": " + identity_detail_;
+      identity_error_ = errc::identity_recheck_failed;
+    }
+    if (identity_error_ != errc::ok) identity_detail_ = "re-check after trust.recheck_interval: " + identity_detail_;
+    s_.log.event(identity_error_ == errc::ok ? config::log_level::debug : config::log_level::warn, "identity_rechecked",
+                 json_line{}
+                     .add("connection", id_)
+                     .add("status", identity_error_ == errc::ok ? "ok" : "refused")
+                     .add("reason", reason_code(identity_error_))
+                     .add_if("detail", identity_error_ == errc::ok ? std::string() : identity_detail_));
+    recheck_at_ = steady::now() + std::chrono::duration_cast<steady::duration>(s_.config.trust.recheck_interval);
   }
 
   // Reads until the buffer holds one complete request head, or decides why it never will.
@@ -313,7 +410,16 @@ class client_session : public std::enable_shared_from_this<client_session> {
     const auto& upstream_cfg = s_.config.upstreams.at(route->upstream_index);
     record.upstream = upstream_cfg.name;
 
+    if (revocation_refused_) {  // every route: the certificate itself is refused
+      record.reason = identity_error_;
+      record.detail = identity_detail_;
+      co_await refuse(record);
+      co_return false;
+    }
     const bool needs_identity = route->auth != config::route_auth::none;
+    if (needs_identity && identity_error_ == errc::ok && identity_ && steady::now() >= recheck_at_) {
+      co_await recheck_identity();
+    }
     if (needs_identity && identity_error_ != errc::ok) {
       record.reason = identity_error_;
       record.detail = identity_detail_;
@@ -333,21 +439,54 @@ class client_session : public std::enable_shared_from_this<client_session> {
                                  client_address_};
     s_.headers.rewrite_for_upstream(req, facts);
 
+    // Kerberos: upstream connections are bound to the account (pool key: its SID, never ""), the
+    // upstream sees sAMAccountName@REALM.
+    std::string identity_key;
+    std::optional<delegated_negotiator> negotiator;
+    if (route->auth == config::route_auth::kerberos) {
+      if (s_.delegation == nullptr || !s_.config.kerberos || !identity_ || !identity_->account) {
+        record.reason = errc::delegation_not_allowed;
+        record.detail = "auth: kerberos route without a kerberos service or a directory account";
+        co_await refuse(record);
+        co_return false;
+      }
+      const auto& account = *identity_->account;
+      record.delegated_principal = delegated_principal(account.sam_account_name, s_.config.kerberos->principal);
+      identity_key = account.sid.empty() ? "principal:" + record.delegated_principal : account.sid;
+      negotiator.emplace(*s_.delegation, record.delegated_principal, route->service_principal,
+                         s_.config.kerberos->channel_binding, stream_.get_executor());
+    }
     relay_request_context ctx{stream_,
                               buffer_,
                               parser,
                               *route,
                               upstream_cfg,
                               *s_.pools.at(route->upstream_index),
-                              std::string(),
+                              std::move(identity_key),
                               route->idle_timeout.value_or(l_.config.limits.idle_timeout),
                               max_body,
                               client_keep_alive,
-                              s_.metrics};
+                              s_.metrics,
+                              negotiator ? &*negotiator : nullptr};
     auto outcome = co_await relay_request(ctx);
     record.bytes_in = outcome.bytes_in;
     record.bytes_out = outcome.bytes_out;
+    record.upstream_auths = outcome.upstream_auths;
+    if (outcome.upstream_auths > 0) {
+      // Exchange (HTTP.sys) refuses heads over 16 KiB by default; a large PAC makes a large token.
+      s_.log.event(config::log_level::debug, "upstream_negotiate",
+                   json_line{}
+                       .add("connection", id_)
+                       .add("request", record.id)
+                       .add("principal", record.delegated_principal)
+                       .add("service_principal", route->service_principal)
+                       .add("token_base64_bytes", static_cast<std::uint64_t>(outcome.negotiate_token_bytes))
+                       .add("ticket_cached", negotiator->last_from_cache())
+                       .add("channel_bound", negotiator->last_channel_bound())
+                       .add("upstream_401s", outcome.upstream_401s));
+    }
     if (outcome.reason != errc::ok && outcome.status == 0) {
+      record.status = outcome.refusal_status;  // 0: the reason's own status
       record.reason = outcome.reason;
       record.detail = outcome.detail;
       co_await refuse(record);
@@ -363,7 +502,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   // Answers a refused request (status from the reason), logs it, and leaves the connection to close.
   asio::awaitable<void> refuse(request_record& record) {
-    record.status = to_http_status(record.reason);
+    if (record.status == 0) record.status = to_http_status(record.reason);
     auto response = make_error_response(record.reason, record.status, record.detail);
     auto& tcp = beast::get_lowest_layer(stream_);
     tcp.expires_after(l_.config.limits.header_timeout);
@@ -406,6 +545,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
         .add_if("target", record.target)
         .add_if("route", record.route)
         .add_if("upstream", record.upstream)
+        .add_if("delegated_principal", record.delegated_principal);
+    if (!record.delegated_principal.empty())
+      line.add("upstream_auth", record.upstream_auths > 0 ? "new" : record.reason == errc::ok ? "reused" : "none");
+    line
         .add("status", record.status)
         .add("bytes_in", record.bytes_in)
         .add("bytes_out", record.bytes_out)
@@ -460,6 +603,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   mapping_decision mapping_;  // set with the account; kind empty until then
   errc identity_error_ = errc::ok;
   std::string identity_detail_;
+  bool revocation_refused_ = false;  // the chain is revoked, or unknown under mode hard
+  steady::time_point recheck_at_ = steady::time_point::max();
 };
 
 }  // namespace

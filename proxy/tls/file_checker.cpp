@@ -1,7 +1,11 @@
 #include "proxy/tls/file_checker.hpp"
 
 #include "proxy/tls/pem.hpp"
+#include "proxy/tls/session_ticket_keys.hpp"
 #include "proxy/tls/x509_facts.hpp"
+
+#include <fstream>
+#include <iterator>
 
 namespace cba::tls {
 
@@ -37,9 +41,16 @@ std::optional<std::string> openssl_file_checker::check(config::file_kind kind,
       if (!crl) return crl.error;
       return std::nullopt;
     }
+    case config::file_kind::ticket_key: {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return "cannot read the file";
+      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::string error;
+      if (!parse_ticket_key(bytes, &error)) return error;
+      return std::nullopt;
+    }
     case config::file_kind::secret:
     case config::file_kind::keytab:
-    case config::file_kind::ticket_key:
     case config::file_kind::krb5_conf:
       return std::nullopt;
   }

@@ -1,9 +1,11 @@
 #include "proxy/tls/server_context.hpp"
 
 #include "proxy/tls/pem.hpp"
+#include "proxy/tls/resumption_policy.hpp"
 
 #include <openssl/err.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace cba::tls {
@@ -16,7 +18,8 @@ namespace {
 }  // namespace
 
 boost::asio::ssl::context make_server_context(const config::listener_tls_config& tls,
-                                              const certificate_policy& policy) {
+                                              const certificate_policy& policy,
+                                              const session_resumption& resumption) {
   const clear_errors_on_exit guard;
   boost::asio::ssl::context context{boost::asio::ssl::context::tls_server};
   SSL_CTX* ctx = context.native_handle();
@@ -26,12 +29,16 @@ boost::asio::ssl::context make_server_context(const config::listener_tls_config&
       SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
     fail("cannot set the protocol versions");
   }
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
-  // No resumption for now: a resumed session carries no client certificate, so every connection must
-  // present and verify one. (Tickets that carry the verified identity come with session_tickets.)
-  SSL_CTX_set_num_tickets(ctx, 0);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // Stateless tickets only (no cache to share between io threads or instances); one per handshake,
+  // half of OpenSSL's default cost. Which tickets may resume is resumption_policy's decision.
+  SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
+  SSL_CTX_set_num_tickets(ctx, 1);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  // The ticket lifetime clients are told (and OpenSSL enforces) is the re-check interval: an older
+  // ticket would be refused anyway.
+  const auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(resumption.recheck_interval).count();
+  SSL_CTX_set_timeout(ctx, std::max<long>(1, static_cast<long>(lifetime)));
   static constexpr unsigned char session_context[] = "cba-proxy";
   SSL_CTX_set_session_id_context(ctx, session_context, sizeof session_context - 1);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
@@ -61,6 +68,9 @@ boost::asio::ssl::context make_server_context(const config::listener_tls_config&
   }
 
   policy.install(ctx, tls.client_certificate);
+  auto keys = resumption.keys ? resumption.keys : session_ticket_keys::create({});
+  keys->install(ctx);
+  resumption_policy::create(policy.shared_from_this(), resumption.recheck_interval)->install(ctx);
   return context;
 }
 

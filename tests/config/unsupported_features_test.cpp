@@ -120,69 +120,55 @@ TEST_CASE("gssapi bind: keytab and principal are read; principal is refused for 
   CHECK(only_problem_at(simple, "directory.ldap.bind.principal").message == "only used by bind method gssapi");
 }
 
-TEST_CASE("kerberos routes and the kerberos section are refused, parsed") {
+TEST_CASE("revocation keys parse; a mode without a source and a responder without OCSP are refused") {
   const config_dir dir;
-  const auto r = load_anyway(dir, minimal_yaml +
-                                      "    auth: kerberos\n"  // 19
-                                      "    service_principal: HTTP/exchange.example.test@EXAMPLE.TEST\n"
-                                      "kerberos:\n"  // 21
-                                      "  principal: svc-cba@EXAMPLE.TEST\n"
-                                      "  keytab: secrets/svc-cba.keytab\n"
-                                      "  krb5_conf: krb5.conf\n"
-                                      "  channel_binding: off\n"
-                                      "  ticket_cache: {max_entries: 5, refresh_before_expiry: 1m}\n");
-  CHECK(formatted(r.problems) ==
-        std::vector<std::string>{
-            "cba.yaml:19:11: routes[0].auth: auth: kerberos is not supported yet (planned); use headers or none",
-            "cba.yaml:22:3: kerberos: kerberos is not supported yet (planned); remove it"});
-  REQUIRE(r.config.kerberos);
-  CHECK(r.config.kerberos->principal == "svc-cba@EXAMPLE.TEST");
-  CHECK(r.config.kerberos->keytab == dir.abs("secrets/svc-cba.keytab"));
-  CHECK(r.config.kerberos->krb5_conf == dir.abs("krb5.conf"));
-  CHECK(r.config.kerberos->channel_binding == channel_binding_mode::off);
-  CHECK(r.config.kerberos->ticket_cache.max_entries == 5);
-  CHECK(r.config.kerberos->ticket_cache.refresh_before_expiry == 1min);
-  CHECK(r.config.routes[0].service_principal == "HTTP/exchange.example.test@EXAMPLE.TEST");
-}
+  const auto r = load(dir, replace(minimal_yaml, trust_line,
+                                   trust_line +
+                                       "  revocation:\n"
+                                       "    mode: soft\n"
+                                       "    check: leaf\n"
+                                       "    crl_files: [pki/issuing.crl]\n"
+                                       "    fetch_distribution_points: true\n"
+                                       "    refresh: 1m\n"
+                                       "    fetch_timeout: 3s\n"
+                                       "    max_crl_bytes: 2MiB\n"
+                                       "    stale_if_error: 10m\n"
+                                       "    ocsp: {enabled: true, timeout: 1s, cache_ttl: 5m, responder: "
+                                       "\"http://127.0.0.1:8888/ocsp\", nonce: true}\n"));
+  INFO(all_problems(r));
+  REQUIRE(r.config);
+  const auto& rev = r.config->trust.revocation;
+  CHECK(rev.mode == revocation_mode::soft);
+  CHECK(rev.check == revocation_check::leaf);
+  CHECK(rev.crl_files == std::vector<std::string>{dir.abs("pki/issuing.crl")});
+  CHECK(rev.fetch_distribution_points);
+  CHECK(rev.refresh == 1min);
+  CHECK(rev.fetch_timeout == 3s);
+  CHECK(rev.max_crl_bytes == 2u * 1024 * 1024);
+  CHECK(rev.stale_if_error == 10min);
+  CHECK(rev.ocsp.enabled);
+  CHECK(rev.ocsp.timeout == 1s);
+  CHECK(rev.ocsp.cache_ttl == 5min);
+  CHECK(rev.ocsp.responder == "http://127.0.0.1:8888/ocsp");
+  CHECK(rev.ocsp.nonce);
 
-TEST_CASE("revocation modes and sources are refused, mode off is fine") {
-  const config_dir dir;
-  const auto r = load_anyway(dir, replace(minimal_yaml, trust_line,
-                                          trust_line +
-                                              "  revocation:\n"
-                                              "    mode: soft\n"                                    // 10
-                                              "    crl_files: [pki/issuing.crl]\n"                  // 11
-                                              "    fetch_distribution_points: true\n"               // 12
-                                              "    ocsp: {enabled: true, timeout: 1s, cache_ttl: 5m}\n"));  // 13
-  CHECK(formatted(r.problems) ==
-        std::vector<std::string>{
-            "cba.yaml:10:11: trust.revocation.mode: soft revocation checking is not supported yet (planned); "
-            "remove it or set mode: \"off\"",
-            "cba.yaml:11:16: trust.revocation.crl_files: CRL files are not supported yet (planned); remove them",
-            "cba.yaml:12:32: trust.revocation.fetch_distribution_points: fetching CRL distribution points is not "
-            "supported yet (planned); remove it",
-            "cba.yaml:13:21: trust.revocation.ocsp.enabled: OCSP is not supported yet (planned); remove it"});
-  CHECK(r.config.trust.revocation.mode == revocation_mode::soft);
-  CHECK(r.config.trust.revocation.crl_files == std::vector<std::string>{dir.abs("pki/issuing.crl")});
-  CHECK(r.config.trust.revocation.ocsp.timeout == 1s);
+  const auto defaults = load(dir, replace(minimal_yaml, trust_line, trust_line + "  revocation: {crl_files: [pki/issuing.crl]}\n"));
+  REQUIRE(defaults.config);
+  CHECK_FALSE(defaults.config->trust.revocation.mode);
+  CHECK(defaults.config->trust.revocation.fetch_timeout == 5s);
+  CHECK(defaults.config->trust.revocation.max_crl_bytes == 10u * 1024 * 1024);
+  CHECK(defaults.config->trust.revocation.stale_if_error == 0s);
+  CHECK(defaults.config->trust.revocation.ocsp.responder.empty());
+  CHECK_FALSE(defaults.config->trust.revocation.ocsp.nonce);
 
   const auto hard = load(dir, replace(minimal_yaml, trust_line, trust_line + "  revocation: {mode: hard}\n"));
-  CHECK_THAT(only_problem_at(hard, "trust.revocation.mode").message, Catch::StartsWith("hard revocation checking is not supported yet"));
-}
-
-TEST_CASE("session ticket keys are refused, parsed") {
-  const config_dir dir;
-  const auto r = load_anyway(dir, replace(minimal_yaml, "      private_key: tls/server.key\n",
-                                          "      private_key: tls/server.key\n"
-                                          "      session_tickets: {key_files: [tls/ticket.key]}\n"));
-  REQUIRE(r.problems.size() == 1);
-  CHECK(r.problems[0].key_path == "listeners[0].tls.session_tickets.key_files");
-  CHECK(r.problems[0].line == 7);
-  CHECK(r.problems[0].column == 36);
-  CHECK_THAT(r.problems[0].message, Catch::Contains("not supported yet"));
-  CHECK(r.config.listeners[0].tls.session_tickets.key_files == std::vector<std::string>{dir.abs("tls/ticket.key")});
-  // An empty list is the supported state.
-  const auto empty = load(dir, replace(minimal_yaml, "      private_key: tls/server.key\n",
-                                       "      private_key: tls/server.key\n      session_tickets: {key_files: []}\n"));
-  CHECK(empty.config);
+  CHECK_THAT(only_problem_at(hard, "trust.revocation.mode").message, Catch::StartsWith("needs a revocation source"));
+  const auto off = load(dir, replace(minimal_yaml, trust_line, trust_line + "  revocation: {mode: \"off\"}\n"));
+  CHECK(off.problems.empty());
+  const auto https = load(dir, replace(minimal_yaml, trust_line,
+                                       trust_line + "  revocation: {ocsp: {enabled: true, responder: \"https://x/\"}}\n"));
+  CHECK_THAT(only_problem_at(https, "trust.revocation.ocsp.responder").message, Catch::StartsWith("expected an http:// URL"));
+  const auto unused = load(dir, replace(minimal_yaml, trust_line,
+                                        trust_line + "  revocation: {ocsp: {responder: \"http://x/\"}}\n"));
+  CHECK_THAT(only_problem_at(unused, "trust.revocation.ocsp.responder").message, Catch::Contains("ocsp.enabled"));
 }

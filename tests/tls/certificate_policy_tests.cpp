@@ -237,10 +237,6 @@ TEST_CASE("certificate_policy::create explains bad trust configuration", "[tls][
     p.trust.advertise = config::advertise_mode::ntauth;
     fails_with("trust.advertise");
   }
-  SECTION("revocation is not silently ignored") {
-    p.trust.revocation.crl_files = {p.dir.file("x.crl")};
-    fails_with("not supported yet");
-  }
 }
 
 TEST_CASE("advertised CA names follow trust.advertise", "[tls][policy]") {

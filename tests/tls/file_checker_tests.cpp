@@ -113,7 +113,20 @@ TEST_CASE("file checker: CRLs in DER and PEM", "[tls][file_checker]") {
 
 TEST_CASE("file checker leaves other kinds to others", "[tls][file_checker]") {
   const openssl_file_checker checker;
-  for (const auto kind : {file_kind::secret, file_kind::keytab, file_kind::ticket_key, file_kind::krb5_conf}) {
+  for (const auto kind : {file_kind::secret, file_kind::keytab, file_kind::krb5_conf}) {
     CHECK_FALSE(checker.check(kind, "/nonexistent"));
   }
+}
+
+TEST_CASE("file checker: ticket keys are nginx's 80 or 48 random bytes", "[tls][file_checker]") {
+  const openssl_file_checker checker;
+  const temp_dir dir;
+  write_file(dir.file("80.key"), std::string(80, 'k'));
+  write_file(dir.file("48.key"), std::string(48, 'k'));
+  write_file(dir.file("short.key"), std::string(32, 'k'));
+  CHECK_FALSE(checker.check(file_kind::ticket_key, dir.file("80.key")));
+  CHECK_FALSE(checker.check(file_kind::ticket_key, dir.file("48.key")));
+  const auto short_key = checker.check(file_kind::ticket_key, dir.file("short.key"));
+  REQUIRE(short_key);
+  CHECK_THAT(*short_key, Catch::Contains("80"));
 }

@@ -1,0 +1,274 @@
+#include "proxy/tls/resumption_policy.hpp"
+
+#include <openssl/err.h>
+
+#include <stdexcept>
+
+namespace cba::tls {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using policy_keepalive = std::shared_ptr<const resumption_policy>;
+
+constexpr std::string_view magic = "cba1";
+constexpr std::size_t max_chain_certificates = 16;
+constexpr std::size_t max_certificate_bytes = 0xffffff;
+// Instances sharing ticket keys may disagree a little about the time; beyond this a ticket "from the
+// future" is refused.
+constexpr milliseconds future_tolerance{std::chrono::minutes(1)};
+
+// Per connection: the identity the ticket carried (re-issued unchanged in new tickets), or why the
+// offered ticket was refused.
+struct connection_state {
+  std::string resumed_appdata;
+  std::optional<std::int64_t> verified_at_ms;
+  std::vector<x509_ptr> chain;  // of the resumed ticket, above the leaf
+  std::string refused;
+};
+
+void free_state(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<connection_state*>(ptr); }
+
+int state_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, &free_state);
+  return index;
+}
+
+connection_state* state(SSL* ssl, bool create) {
+  auto* s = static_cast<connection_state*>(SSL_get_ex_data(ssl, state_index()));
+  if (s == nullptr && create) {
+    auto fresh = std::make_unique<connection_state>();
+    if (SSL_set_ex_data(ssl, state_index(), fresh.get()) != 1) return nullptr;
+    s = fresh.release();
+  }
+  return s;
+}
+
+void free_keepalive(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+  delete static_cast<policy_keepalive*>(ptr);
+}
+
+int keepalive_index() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, &free_keepalive);
+  return index;
+}
+
+std::int64_t unix_ms(std::chrono::system_clock::time_point t) {
+  return duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+std::string seconds_text(std::int64_t ms) { return std::to_string(ms / 1000) + "s"; }
+
+}  // namespace
+
+std::string encode_ticket_identity(const ticket_identity& identity) {
+  std::string out(magic);
+  const auto at = static_cast<std::uint64_t>(identity.verified_at_ms);
+  for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((at >> shift) & 0xff);
+  out += static_cast<char>(identity.chain_der.size());
+  for (const auto& der : identity.chain_der) {
+    const auto size = der.size();
+    out += static_cast<char>((size >> 16) & 0xff);
+    out += static_cast<char>((size >> 8) & 0xff);
+    out += static_cast<char>(size & 0xff);
+    out += der;
+  }
+  return out;
+}
+
+std::optional<ticket_identity> decode_ticket_identity(std::string_view bytes) {
+  const auto byte = [&](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])); };
+  if (bytes.size() < magic.size() + 9 || bytes.substr(0, magic.size()) != magic) return std::nullopt;
+  std::size_t at = magic.size();
+  std::uint64_t time = 0;
+  for (int i = 0; i < 8; ++i) time = (time << 8) | byte(at++);
+  ticket_identity identity;
+  identity.verified_at_ms = static_cast<std::int64_t>(time);
+  const std::size_t count = static_cast<std::size_t>(byte(at++));
+  if (count > max_chain_certificates) return std::nullopt;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (bytes.size() - at < 3) return std::nullopt;
+    const auto size = static_cast<std::size_t>((byte(at) << 16) | (byte(at + 1) << 8) | byte(at + 2));
+    at += 3;
+    if (size == 0 || bytes.size() - at < size) return std::nullopt;
+    identity.chain_der.emplace_back(bytes.substr(at, size));
+    at += size;
+  }
+  if (at != bytes.size()) return std::nullopt;
+  return identity;
+}
+
+std::shared_ptr<const resumption_policy> resumption_policy::create(std::shared_ptr<const certificate_policy> policy,
+                                                                   milliseconds recheck_interval, clock_function now) {
+  if (!policy) throw std::invalid_argument("resumption_policy needs a certificate policy");
+  std::shared_ptr<resumption_policy> created{new resumption_policy()};
+  created->policy_ = std::move(policy);
+  created->recheck_interval_ = recheck_interval;
+  created->now_ = now;
+  return created;
+}
+
+void resumption_policy::install(SSL_CTX* ctx) const {
+  auto* previous = static_cast<policy_keepalive*>(SSL_CTX_get_ex_data(ctx, keepalive_index()));
+  auto keepalive = std::make_unique<policy_keepalive>(shared_from_this());
+  if (SSL_CTX_set_ex_data(ctx, keepalive_index(), keepalive.get()) != 1 ||
+      SSL_CTX_set_session_ticket_cb(ctx, &resumption_policy::generate, &resumption_policy::decrypted,
+                                    const_cast<void*>(static_cast<const void*>(this))) != 1) {
+    throw std::runtime_error("cannot install the session resumption policy: " + openssl_error_string());
+  }
+  static_cast<void>(keepalive.release());
+  delete previous;
+}
+
+int resumption_policy::generate(SSL* ssl, void* arg) {
+  // A C callback: nothing may escape it. Returning 1 without app data issues a ticket that can never
+  // resume (decrypted() refuses it), which is the safe failure.
+  try {
+    const auto* self = static_cast<const resumption_policy*>(arg);
+    SSL_SESSION* session = SSL_get_session(ssl);
+    if (session == nullptr) return 1;
+    // Resumed (admit() accepted a ticket on this connection): no chain was verified here, and
+    // SSL_session_reused is not reliable yet while TLS 1.3 builds its tickets. Carry the resumed
+    // ticket's identity unchanged.
+    if (const connection_state* s = state(ssl, false);
+        s != nullptr && s->verified_at_ms && SSL_get0_verified_chain(ssl) == nullptr) {
+      SSL_SESSION_set1_ticket_appdata(session, s->resumed_appdata.data(), s->resumed_appdata.size());
+      return 1;
+    }
+    const peer_verdict* verdict = certificate_policy::attached(ssl);
+    STACK_OF(X509)* chain = SSL_get0_verified_chain(ssl);
+    if (verdict == nullptr || verdict->reason != errc::ok || !verdict->certificate_presented || chain == nullptr ||
+        sk_X509_num(chain) < 1) {
+      SSL_SESSION_set1_ticket_appdata(session, nullptr, 0);
+      return 1;
+    }
+    ticket_identity identity;
+    identity.verified_at_ms = unix_ms(self->now_());
+    const int size = sk_X509_num(chain);
+    for (int i = 1; i < size; ++i) {
+      unsigned char* der = nullptr;
+      const int length = i2d_X509(sk_X509_value(chain, i), &der);
+      const openssl_bytes_ptr owned{der};
+      if (length <= 0) return 1;
+      identity.chain_der.emplace_back(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
+    }
+    if (identity.chain_der.size() > max_chain_certificates) return 1;
+    const auto data = encode_ticket_identity(identity);
+    SSL_SESSION_set1_ticket_appdata(session, data.data(), data.size());
+    return 1;
+  } catch (...) {
+    ERR_clear_error();
+    return 1;
+  }
+}
+
+SSL_TICKET_RETURN resumption_policy::decrypted(SSL* ssl, SSL_SESSION* session, const unsigned char*, std::size_t,
+                                               SSL_TICKET_STATUS status, void* arg) {
+  try {
+    if (status == SSL_TICKET_FATAL_ERR_MALLOC || status == SSL_TICKET_FATAL_ERR_OTHER) return SSL_TICKET_RETURN_ABORT;
+    connection_state* s = state(ssl, true);
+    if (s == nullptr) return SSL_TICKET_RETURN_IGNORE_RENEW;
+    if (status == SSL_TICKET_EMPTY) return SSL_TICKET_RETURN_IGNORE_RENEW;
+    if (status == SSL_TICKET_NO_DECRYPT) {
+      s->refused = "the ticket does not decrypt with any current ticket key (unknown key or altered ticket)";
+      return SSL_TICKET_RETURN_IGNORE_RENEW;
+    }
+    const auto* self = static_cast<const resumption_policy*>(arg);
+    if (auto why = self->admit(ssl, session)) {
+      s->refused = std::move(*why);
+      s->resumed_appdata.clear();
+      s->verified_at_ms.reset();
+      s->chain.clear();
+      return SSL_TICKET_RETURN_IGNORE_RENEW;
+    }
+    s->refused.clear();
+    // TLS 1.3 clients use a ticket once, so a resumed connection hands out a fresh one (carrying the
+    // original verification time); TLS 1.2 renews only tickets under an older key.
+    if (SSL_version(ssl) == TLS1_3_VERSION || status == SSL_TICKET_SUCCESS_RENEW) return SSL_TICKET_RETURN_USE_RENEW;
+    return SSL_TICKET_RETURN_USE;
+  } catch (...) {
+    ERR_clear_error();
+    return SSL_TICKET_RETURN_IGNORE_RENEW;
+  }
+}
+
+std::optional<std::string> resumption_policy::admit(SSL* ssl, SSL_SESSION* session) const {
+  const void* data = nullptr;
+  std::size_t length = 0;
+  if (session == nullptr || SSL_SESSION_get0_ticket_appdata(session, const_cast<void**>(&data), &length) != 1 ||
+      data == nullptr || length == 0) {
+    return "the ticket carries no verified client certificate";
+  }
+  const std::string_view appdata(static_cast<const char*>(data), length);
+  const auto identity = decode_ticket_identity(appdata);
+  if (!identity) return "the ticket's identity data is not in this proxy's format";
+  X509* leaf = SSL_SESSION_get0_peer(session);
+  if (leaf == nullptr) return "the ticket carries no client certificate";
+
+  const auto now = unix_ms(now_());
+  const auto age = now - identity->verified_at_ms;
+  if (age > recheck_interval_.count()) {
+    return "the certificate was verified " + seconds_text(age) + " ago, more than trust.recheck_interval (" +
+           seconds_text(recheck_interval_.count()) + ")";
+  }
+  if (-age > future_tolerance.count()) return "the ticket's verification time lies in the future";
+
+  std::vector<x509_ptr> chain;
+  std::vector<X509*> presented;
+  for (const auto& der : identity->chain_der) {
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    x509_ptr cert{d2i_X509(nullptr, &p, static_cast<long>(der.size()))};
+    if (!cert) {
+      ERR_clear_error();
+      return "the ticket's certificate chain does not parse";
+    }
+    presented.push_back(cert.get());
+    chain.push_back(std::move(cert));
+  }
+  peer_verdict verdict = policy_->verify(leaf, presented);
+  if (verdict.reason != errc::ok) return "the certificate no longer passes the policy: " + verdict.detail;
+
+  // The session sees what a full handshake would have left: a verified certificate.
+  if (peer_verdict* attached = certificate_policy::attached(ssl)) *attached = std::move(verdict);
+  connection_state* s = state(ssl, true);
+  if (s == nullptr) return "out of memory";
+  s->resumed_appdata.assign(appdata);
+  s->verified_at_ms = identity->verified_at_ms;
+  s->chain = std::move(chain);
+  return std::nullopt;
+}
+
+std::vector<x509_ptr> resumption_policy::verified_chain(SSL* ssl) {
+  std::vector<x509_ptr> out;
+  if (SSL_session_reused(ssl) == 1) {
+    const connection_state* s = state(ssl, false);
+    X509* leaf = SSL_get0_peer_certificate(ssl);
+    if (s == nullptr || !s->verified_at_ms || leaf == nullptr) return out;
+    out.push_back(up_ref(leaf));
+    for (const auto& cert : s->chain) out.push_back(up_ref(cert.get()));
+    return out;
+  }
+  const peer_verdict* verdict = certificate_policy::attached(ssl);
+  STACK_OF(X509)* chain = SSL_get0_verified_chain(ssl);
+  if (verdict == nullptr || verdict->reason != errc::ok || chain == nullptr) return out;
+  for (int i = 0; i < sk_X509_num(chain); ++i) out.push_back(up_ref(sk_X509_value(chain, i)));
+  return out;
+}
+
+std::optional<std::chrono::system_clock::time_point> resumption_policy::verified_at(SSL* ssl) {
+  if (SSL_session_reused(ssl) == 1) {
+    const connection_state* s = state(ssl, false);
+    if (s == nullptr || !s->verified_at_ms) return std::nullopt;
+    return std::chrono::system_clock::time_point{milliseconds(*s->verified_at_ms)};
+  }
+  const peer_verdict* verdict = certificate_policy::attached(ssl);
+  if (verdict == nullptr || verdict->reason != errc::ok || !verdict->certificate_presented) return std::nullopt;
+  return std::chrono::system_clock::now();
+}
+
+std::string resumption_policy::refused_ticket_reason(SSL* ssl) {
+  const connection_state* s = state(ssl, false);
+  return s != nullptr ? s->refused : std::string();
+}
+
+}  // namespace cba::tls
