@@ -256,7 +256,9 @@ class relay {
           co_return false;
         }
         hold(std::string_view(chunk.data(), got));
-        req.body().data = chunk.data();
+        // The last chunk can arrive in a read of its own: an empty piece is passed as "no data, no
+        // more" (nullptr), or Beast's chunked serializer writes the final chunk twice.
+        req.body().data = got != 0 ? chunk.data() : nullptr;
         req.body().size = got;
         req.body().more = !ctx_.request.is_done();
       } else {
@@ -383,7 +385,7 @@ class relay {
         const auto got = chunk.size() - res.body().size;
         if (got == 0 && !parser->is_done()) continue;  // see the request loop
         out_.bytes_out += got;
-        res.body().data = chunk.data();
+        res.body().data = got != 0 ? chunk.data() : nullptr;  // see the request loop
         res.body().size = got;
         res.body().more = !parser->is_done();
       } else {

@@ -111,6 +111,31 @@ TEST_CASE("a chunked request body arrives intact", "[body]") {
   CHECK(sha256_hex(req.body) == sha256_hex(body));
 }
 
+TEST_CASE("a last chunk arriving on its own ends the request once; the upstream connection stays usable",
+          "[body]") {
+  proxy_fixture fx;
+  auto c = fx.connect();
+  REQUIRE_FALSE(c->write(post_head("/chunked", "Transfer-Encoding: chunked") + "5\r\nhello\r\n", 10s));
+  REQUIRE(fx.upstream().wait_until([](const upstream_progress& p) { return p.body_bytes >= 5; }, 10s));
+  REQUIRE_FALSE(c->write("0\r\n\r\n", 10s));  // read by the proxy as a piece of its own
+  auto first = c->read_final_response(15s);
+  REQUIRE(first);
+  CHECK(first->status == 200);
+  REQUIRE_FALSE(c->write("GET /next HTTP/1.1\r\nHost: localhost\r\n\r\n", 10s));
+  auto second = c->read_final_response(15s);
+  REQUIRE(second);
+  CHECK(second->status == 200);
+
+  REQUIRE(fx.upstream().wait_for_requests(2, 5s));
+  const auto req = *fx.upstream().request(0);
+  CHECK(req.body == "hello");
+  CHECK(req.wire_body_prefix == "5\r\nhello\r\n0\r\n\r\n");  // one last-chunk, not two
+  CHECK(fx.upstream().request(1)->target == "/next");
+  // A second terminator would have reached the upstream as a malformed request and cost the pooled
+  // connection; the next request went over the same one.
+  CHECK(fx.upstream().progress().connections == 1);
+}
+
 TEST_CASE("a chunked response from the upstream arrives intact", "[body]") {
   proxy_fixture fx;
   upstream_behaviour b;
