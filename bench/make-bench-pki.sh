@@ -12,6 +12,8 @@
 #                                            (a KB5014754 strong mapping, like the demo's alice-sid)
 #   users.yaml                the file directory: alice, enabled, with that SID
 set -euo pipefail
+# shellcheck source=tests/pki/pki-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/pki/pki-lib.sh"
 
 if [[ $# -ne 1 ]]; then
   echo "usage: $0 OUTDIR" >&2
@@ -24,42 +26,20 @@ work=$(mktemp -d "$out/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 cnf=$work/openssl.cnf
-cat >"$cnf" <<'CNF'
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-[root_ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[issuing_ca]
-basicConstraints = critical, CA:TRUE, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign, digitalSignature
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[client]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = clientAuth
-subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:sid_ext
+{
+  pki_req_sections
+  pki_ca_sections root_ca issuing_ca
+  pki_leaf_section server serverAuth "DNS:localhost, IP:127.0.0.1"
+  pki_leaf_section client clientAuth "otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test" \
+    "1.3.6.1.4.1.311.25.2 = ASN1:SEQUENCE:sid_ext"
+  cat <<'CNF'
 [sid_ext]
 other_name = IMPLICIT:0C,SEQUENCE:sid_other_name
 [sid_other_name]
 type_id = OID:1.3.6.1.4.1.311.25.2.1
 value = EXPLICIT:0C,OCTETSTRING:S-1-5-21-1004336348-1177238915-682003330-1104
 CNF
+} >"$cnf"
 
 serial() { echo "0x1$(openssl rand -hex 8 | cut -c2-)"; }
 

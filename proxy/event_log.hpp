@@ -24,6 +24,8 @@ class event_log {
   event_log& operator=(const event_log&) = delete;
 
   bool enabled(config::log_level level) const noexcept { return level <= level_; }
+  // Whether access() writes anything: callers skip building lines nobody will read.
+  bool access_enabled() const noexcept { return !access_off_ || static_cast<bool>(sink_); }
   void access(json_line line);
   void event(config::log_level level, std::string_view what, json_line line = {});
 

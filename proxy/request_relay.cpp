@@ -5,6 +5,7 @@
 #include "proxy/upstream/pool.hpp"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
@@ -13,8 +14,8 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include <array>
 #include <optional>
+#include <span>
 
 namespace cba {
 namespace {
@@ -82,7 +83,10 @@ class relay {
     for (;;) {
       bool reused = true;  // re-authenticating the connection we hold
       if (!lease_ || !lease_->holds_connection()) {
-        auto leased = co_await ctx_.pool.acquire(ctx_.identity_key, ctx_.client.get_executor());
+        // A request that can be sent again may take a briefly idle connection without the pool
+        // peeking at it: if the upstream closed it meanwhile, the stale retry below covers that.
+        const bool can_retry = !stale_retry_used && replayable();
+        auto leased = co_await ctx_.pool.acquire(ctx_.identity_key, ctx_.client.get_executor(), can_retry);
         if (!leased) {
           out_.reason = static_cast<errc>(leased.error().code.value());
           if (leased.error().code.category() != proxy_category()) out_.reason = errc::upstream_connect_failed;
@@ -204,6 +208,16 @@ class relay {
     req.body().more = replay ? replay_pending : !ctx_.request.is_done();
 
     up().tcp().expires_after(ctx_.idle_timeout);
+    if (!req.body().more) {  // no body to send: the whole request in one write
+      auto [ec, n] = co_await bhttp::async_write(up(), serializer, use_tuple);
+      up().tcp().expires_never();
+      if (ec) {
+        fail(timed_out(ec) ? errc::upstream_timeout : errc::upstream_closed,
+             "sending the request head to " + ctx_.upstream.name + ": " + ec.message());
+        co_return false;
+      }
+      co_return true;
+    }
     auto [ec, n] = co_await bhttp::async_write_header(up(), serializer, use_tuple);
     if (ec) {
       fail(timed_out(ec) ? errc::upstream_timeout : errc::upstream_closed,
@@ -221,7 +235,7 @@ class relay {
       }
     }
 
-    std::array<char, relay_chunk> chunk;
+    const auto chunk = up().scratch(relay_chunk);  // the connection's: no 16 KiB per request
     while (!serializer.is_done()) {
       if (replay_pending) {
         replay_pending = false;
@@ -291,7 +305,9 @@ class relay {
   }
 
   asio::awaitable<void> relay_response(bool token_sent) {
-    beast::flat_buffer up_buffer;
+    // The connection's own buffer (kept between its exchanges, empty then), so reading allocates nothing.
+    auto& up_buffer = up().read_buffer();
+    up_buffer.clear();
     up_buffer.max_size(static_cast<std::size_t>(ctx_.upstream.response_header_bytes) + relay_chunk);
     std::optional<response_parser> parser;
     for (int interim = 0;; ++interim) {
@@ -309,7 +325,7 @@ class relay {
           fail(errc::upstream_response_too_large, "response head from " + ctx_.upstream.name + " exceeds " +
                                                       std::to_string(ctx_.upstream.response_header_bytes) + " bytes");
         } else if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-                   ec == asio::error::connection_reset) {
+                   ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated) {
           fail(errc::upstream_closed, ctx_.upstream.name + " closed the connection: " + ec.message());
         } else {
           fail(errc::upstream_bad_response, "response from " + ctx_.upstream.name + ": " + ec.message());
@@ -357,20 +373,46 @@ class relay {
     out_.status = res.result_int();
 
     bhttp::serializer<false, bhttp::buffer_body> serializer{res};
+    std::span<char> chunk;
     res.body().data = nullptr;
     res.body().size = 0;
     res.body().more = !parser->is_done();
+    // A body of known length that arrived with the head leaves with it: one write, one TLS record.
+    bool piece_ready = false;
+    if (!parser->is_done() && length && *length <= relay_chunk && up_buffer.size() >= *length) {
+      chunk = up().scratch(static_cast<std::size_t>(*length));
+      res.body().data = chunk.data();
+      res.body().size = chunk.size();
+      beast::error_code pec;
+      const auto used = parser->put(up_buffer.data(), pec);
+      if (pec == bhttp::error::need_buffer) pec = {};
+      if (pec) {
+        fail(errc::upstream_bad_response, "reading the response body from " + ctx_.upstream.name + ": " + pec.message());
+        co_return;
+      }
+      up_buffer.consume(used);
+      const auto got = chunk.size() - res.body().size;
+      out_.bytes_out += got;
+      res.body().data = chunk.data();
+      res.body().size = got;
+      res.body().more = !parser->is_done();
+      piece_ready = true;
+    }
     auto& client_tcp = beast::get_lowest_layer(ctx_.client);
-    client_tcp.expires_after(ctx_.idle_timeout);
-    auto [hec, hn] = co_await bhttp::async_write_header(ctx_.client, serializer, use_tuple);
-    if (hec) {
-      fail(errc::client_idle_timeout, "sending the response head: " + hec.message());
-      co_return;
+    if (!piece_ready && !parser->is_done()) {  // the body follows in pieces: the head goes first
+      client_tcp.expires_after(ctx_.idle_timeout);
+      auto [hec, hn] = co_await bhttp::async_write_header(ctx_.client, serializer, use_tuple);
+      if (hec) {
+        fail(errc::client_idle_timeout, "sending the response head: " + hec.message());
+        co_return;
+      }
     }
 
-    std::array<char, relay_chunk> chunk;
     while (!serializer.is_done()) {
-      if (!parser->is_done()) {
+      if (piece_ready) {
+        piece_ready = false;  // written with the head below
+      } else if (!parser->is_done()) {
+        if (chunk.size() < relay_chunk) chunk = up().scratch(relay_chunk);
         res.body().data = chunk.data();
         res.body().size = chunk.size();
         up().tcp().expires_after(ctx_.idle_timeout);
@@ -412,7 +454,7 @@ class relay {
   // read cleanly the connection is dropped and the retry gets a new one.
   asio::awaitable<void> drop_challenge_body(response_parser& parser, beast::flat_buffer& up_buffer) {
     const bool until_close = !parser.content_length() && !parser.chunked() && !parser.is_done();
-    std::array<char, relay_chunk> scratch;
+    const auto scratch = up().scratch(relay_chunk);
     std::size_t dropped = 0;
     while (!until_close && !parser.is_done() && dropped <= challenge_body_limit) {
       parser.get().body().data = scratch.data();

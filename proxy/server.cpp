@@ -24,8 +24,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <csignal>
@@ -98,6 +98,12 @@ struct server::impl {
           std::make_unique<asio::ssl::context>(tls::make_server_context(listener.tls, *policy, resumption)));
       listeners.push_back(listener_runtime{listener, *listener_tls.back()});
     }
+    unsigned threads = cfg.runtime.io_threads;
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 1; i < threads; ++i) {
+      more_io.push_back(std::make_unique<asio::io_context>(1));
+      more_io_work.push_back(asio::make_work_guard(*more_io.back()));
+    }
     for (const auto& upstream : cfg.upstreams) {
       std::shared_ptr<asio::ssl::context> client_tls;
       if (upstream.https) client_tls = std::make_shared<asio::ssl::context>(tls::make_upstream_context(upstream.tls));
@@ -116,7 +122,9 @@ struct server::impl {
     auto& acceptor = acceptors[index];
     auto& listener = listeners[index];
     for (;;) {
-      tcp::socket socket(asio::make_strand(ioc));
+      // Each connection lives on one io_context, run by one thread: the session and the upstream
+      // connections it uses need no strand, and a pooled connection normally stays on its context.
+      tcp::socket socket(next_session_context());
       auto [ec] = co_await acceptor.async_accept(socket, use_tuple);
       if (ec) {
         if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
@@ -140,6 +148,11 @@ struct server::impl {
     }
   }
 
+  asio::io_context& next_session_context() {
+    const auto n = next_context.fetch_add(1, std::memory_order_relaxed) % (1 + more_io.size());
+    return n == 0 ? ioc : *more_io[n - 1];
+  }
+
   asio::awaitable<void> drain() {
     connections.begin_drain();
     const auto deadline = std::chrono::steady_clock::now() + drain_deadline;
@@ -150,6 +163,7 @@ struct server::impl {
     }
     connections.close_all();
     for (auto& pool : pools) pool->close_idle();
+    more_io_work.clear();  // the other io threads return once their sessions have ended
   }
 
   // SIGHUP: re-read every listener's session ticket keys; a listener whose files are bad keeps its
@@ -183,7 +197,12 @@ struct server::impl {
 
   config::proxy_config cfg;
   server_options options;
-  asio::io_context ioc;
+  // runtime.io_threads io_contexts, one thread each. `ioc` also runs the listeners, admin, signals
+  // and the drain; sessions are spread over all of them. Declared before everything holding sockets.
+  asio::io_context ioc{1};
+  std::vector<std::unique_ptr<asio::io_context>> more_io;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> more_io_work;
+  std::atomic<std::size_t> next_context{0};
   event_log log;
   admin::metrics metrics;
   connection_tracker connections;
@@ -255,10 +274,8 @@ std::optional<tcp::endpoint> server::admin_endpoint() const {
 
 void server::run() {
   auto& s = *impl_;
-  unsigned threads = s.cfg.runtime.io_threads;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> extra;
-  for (unsigned i = 1; i < threads; ++i) extra.emplace_back([&s] { s.ioc.run(); });
+  for (auto& context : s.more_io) extra.emplace_back([&context] { context->run(); });
   s.ioc.run();
   for (auto& t : extra) t.join();
 }

@@ -50,6 +50,8 @@ constexpr std::chrono::seconds shutdown_deadline{2};
 // After a refusal: how long and how much the proxy keeps reading (and discarding) before it closes.
 constexpr std::chrono::seconds linger_deadline{1};
 constexpr std::size_t linger_max_bytes = 4 * 1024 * 1024;
+// The buffer an idle connection holds while it waits for its next request; a longer head grows it.
+constexpr std::size_t idle_read_bytes = 512;
 
 // What one request produced, for its access line.
 struct request_record {
@@ -95,6 +97,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
     if (!revocation_refused_) co_await resolve_identity();
     schedule_recheck();
     while (!s_.connections.draining()) {
+      const bool arrived = co_await await_request();
+      if (!arrived) break;
       const bool keep_going = co_await serve_request();
       if (!keep_going) break;
     }
@@ -293,6 +297,21 @@ class client_session : public std::enable_shared_from_this<client_session> {
                      .add("reason", reason_code(identity_error_))
                      .add_if("detail", identity_error_ == errc::ok ? std::string() : identity_detail_));
     recheck_at_ = steady::now() + std::chrono::duration_cast<steady::duration>(s_.config.trust.recheck_interval);
+  }
+
+  // Waits for the first bytes of the next request with only this small frame and a small buffer alive:
+  // an idle keep-alive connection holds neither serve_request's frame nor a request-sized buffer.
+  // false: the client ended the connection or stayed silent past its deadline (a quiet close).
+  asio::awaitable<bool> await_request() {
+    if (buffer_.size() > 0) co_return true;  // pipelined bytes of the next request
+    buffer_.shrink_to_fit();                 // empty: frees what the last request grew
+    s_.connections.set_busy(id_, false);
+    auto& tcp = beast::get_lowest_layer(stream_);
+    tcp.expires_after(request_seq_ == 0 ? l_.config.limits.header_timeout : l_.config.limits.idle_timeout);
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(idle_read_bytes), use_tuple);
+    buffer_.commit(n);
+    tcp.expires_never();
+    co_return !ec;
   }
 
   // Reads until the buffer holds one complete request head, or decides why it never will.
@@ -519,6 +538,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
     if (record.reason != errc::ok) s_.metrics.count_refusal(record.reason);
     s_.metrics.bytes_from_clients.fetch_add(record.bytes_in, std::memory_order_relaxed);
     s_.metrics.bytes_to_clients.fetch_add(record.bytes_out, std::memory_order_relaxed);
+    if (!s_.log.access_enabled()) return;  // log.access.path: off: no line to build
     const auto elapsed = std::chrono::duration<double, std::milli>(steady::now() - record.start).count();
     json_line line;
     line.add("time", now_rfc3339())

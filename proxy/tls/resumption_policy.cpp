@@ -2,6 +2,10 @@
 
 #include <openssl/err.h>
 
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <limits>
 #include <stdexcept>
 
 namespace cba::tls {
@@ -17,15 +21,67 @@ constexpr std::size_t max_certificate_bytes = 0xffffff;
 // Instances sharing ticket keys may disagree a little about the time; beyond this a ticket "from the
 // future" is refused.
 constexpr milliseconds future_tolerance{std::chrono::minutes(1)};
+// Remembered verdicts: long enough for a device that reconnects all day to skip re-verification, short
+// enough that a chain built differently by a changed trust store cannot ride on an old verdict for long.
+constexpr milliseconds max_verdict_ttl{std::chrono::minutes(1)};
+constexpr std::size_t verdict_cache_capacity = 4096;
+constexpr std::size_t header_size = 4 + 8;  // magic + verified_at
 
 // Per connection: the identity the ticket carried (re-issued unchanged in new tickets), or why the
 // offered ticket was refused.
 struct connection_state {
   std::string resumed_appdata;
   std::optional<std::int64_t> verified_at_ms;
-  std::vector<x509_ptr> chain;  // of the resumed ticket, above the leaf
+  std::shared_ptr<const verified_ticket_chain> chain;  // of the resumed ticket, above the leaf
   std::string refused;
 };
+
+// The app data parsed in place: the certificates stay views into it.
+struct identity_view {
+  std::int64_t verified_at_ms = 0;
+  std::string_view chain_bytes;  // the count byte and every length-prefixed certificate
+  std::vector<std::string_view> chain_der;
+};
+
+std::optional<identity_view> parse_identity(std::string_view bytes) {
+  const auto byte = [&](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])); };
+  if (bytes.size() < header_size + 1 || bytes.substr(0, magic.size()) != magic) return std::nullopt;
+  std::size_t at = magic.size();
+  std::uint64_t time = 0;
+  for (int i = 0; i < 8; ++i) time = (time << 8) | byte(at++);
+  identity_view view;
+  view.verified_at_ms = static_cast<std::int64_t>(time);
+  view.chain_bytes = bytes.substr(at);
+  const std::size_t count = static_cast<std::size_t>(byte(at++));
+  if (count > max_chain_certificates) return std::nullopt;
+  view.chain_der.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (bytes.size() - at < 3) return std::nullopt;
+    const auto size = static_cast<std::size_t>((byte(at) << 16) | (byte(at + 1) << 8) | byte(at + 2));
+    at += 3;
+    if (size == 0 || bytes.size() - at < size) return std::nullopt;
+    view.chain_der.push_back(bytes.substr(at, size));
+    at += size;
+  }
+  if (at != bytes.size()) return std::nullopt;
+  return view;
+}
+
+// Unix seconds of an ASN1_TIME; nullopt when it does not parse.
+std::optional<std::int64_t> unix_seconds(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+using evp_md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, ossl_deleter<EVP_MD_CTX_free>>;
+using evp_md_ptr = std::unique_ptr<EVP_MD, ossl_deleter<EVP_MD_free>>;
+
+// Fetched once: EVP_sha256()'s implicit fetch looks the provider up on every digest.
+const EVP_MD* sha256() {
+  static const evp_md_ptr md{EVP_MD_fetch(nullptr, "SHA256", nullptr)};
+  return md.get();
+}
 
 void free_state(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<connection_state*>(ptr); }
 
@@ -77,34 +133,131 @@ std::string encode_ticket_identity(const ticket_identity& identity) {
 }
 
 std::optional<ticket_identity> decode_ticket_identity(std::string_view bytes) {
-  const auto byte = [&](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])); };
-  if (bytes.size() < magic.size() + 9 || bytes.substr(0, magic.size()) != magic) return std::nullopt;
-  std::size_t at = magic.size();
-  std::uint64_t time = 0;
-  for (int i = 0; i < 8; ++i) time = (time << 8) | byte(at++);
+  auto view = parse_identity(bytes);
+  if (!view) return std::nullopt;
   ticket_identity identity;
-  identity.verified_at_ms = static_cast<std::int64_t>(time);
-  const std::size_t count = static_cast<std::size_t>(byte(at++));
-  if (count > max_chain_certificates) return std::nullopt;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (bytes.size() - at < 3) return std::nullopt;
-    const auto size = static_cast<std::size_t>((byte(at) << 16) | (byte(at + 1) << 8) | byte(at + 2));
-    at += 3;
-    if (size == 0 || bytes.size() - at < size) return std::nullopt;
-    identity.chain_der.emplace_back(bytes.substr(at, size));
-    at += size;
-  }
-  if (at != bytes.size()) return std::nullopt;
+  identity.verified_at_ms = view->verified_at_ms;
+  for (const auto der : view->chain_der) identity.chain_der.emplace_back(der);
   return identity;
 }
 
+// ---- verdict_cache ----
+
+verdict_cache::verdict_cache(std::size_t capacity, milliseconds ttl) : capacity_(std::max<std::size_t>(1, capacity)), ttl_(ttl) {}
+
+std::size_t verdict_cache::key_hash::operator()(const key& k) const noexcept {
+  std::size_t h = 0;
+  std::memcpy(&h, k.data(), sizeof h);  // already a uniform hash
+  return h;
+}
+
+std::optional<verdict_cache::key> verdict_cache::key_of(X509* leaf, std::string_view chain_bytes) {
+  const clear_errors_on_exit guard;
+  unsigned char* der = nullptr;
+  const int length = leaf != nullptr ? i2d_X509(leaf, &der) : -1;
+  const openssl_bytes_ptr owned{der};
+  const EVP_MD* md = sha256();
+  const evp_md_ctx_ptr ctx{EVP_MD_CTX_new()};
+  key k{};
+  unsigned int size = 0;
+  if (length <= 0 || md == nullptr || !ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), der, static_cast<std::size_t>(length)) != 1 ||
+      EVP_DigestUpdate(ctx.get(), chain_bytes.data(), chain_bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), k.data(), &size) != 1 || size != k.size()) {
+    return std::nullopt;
+  }
+  return k;
+}
+
+void verdict_cache::adopt_generation(std::uint64_t generation) {
+  if (generation == generation_) return;
+  entries_.clear();
+  order_.clear();
+  generation_ = generation;
+}
+
+std::shared_ptr<const verified_ticket_chain> verdict_cache::find(const key& k, std::int64_t now_ms,
+                                                                 std::uint64_t generation) {
+  std::shared_ptr<const verified_ticket_chain> entry;
+  {
+    const std::lock_guard lock(mutex_);
+    adopt_generation(generation);
+    if (auto it = entries_.find(k); it != entries_.end()) entry = it->second;
+  }
+  const std::int64_t now_s = now_ms / 1000;
+  if (!entry || now_ms >= entry->expires_ms || now_s < entry->valid_from_s || now_s > entry->valid_until_s) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  hits_.fetch_add(1, std::memory_order_relaxed);
+  return entry;
+}
+
+bool verdict_cache::insert(const key& k, X509* leaf, std::vector<x509_ptr> chain, std::int64_t now_ms,
+                           std::uint64_t generation) {
+  auto entry = std::make_shared<verified_ticket_chain>();
+  entry->valid_from_s = std::numeric_limits<std::int64_t>::min();
+  entry->valid_until_s = std::numeric_limits<std::int64_t>::max();
+  const auto widen = [&](X509* cert) {
+    const auto from = unix_seconds(X509_get0_notBefore(cert));
+    const auto until = unix_seconds(X509_get0_notAfter(cert));
+    if (!from || !until) return false;
+    entry->valid_from_s = std::max(entry->valid_from_s, *from);
+    entry->valid_until_s = std::min(entry->valid_until_s, *until);
+    return true;
+  };
+  if (leaf == nullptr || !widen(leaf)) return false;
+  for (const auto& cert : chain) {
+    if (!widen(cert.get())) return false;
+  }
+  entry->chain = std::move(chain);
+  entry->expires_ms = now_ms + ttl_.count();
+  const std::lock_guard lock(mutex_);
+  adopt_generation(generation);
+  evict(now_ms);
+  order_.emplace_back(k, entry->expires_ms);
+  entries_[k] = std::move(entry);
+  return true;
+}
+
+// Drops expired entries from the front, then the oldest ones until there is room for one more. A
+// record whose key was stored again later (two io threads missing at once) leaves that newer entry.
+void verdict_cache::evict(std::int64_t now_ms) {
+  while (!order_.empty() &&
+         (order_.front().second <= now_ms || entries_.size() >= capacity_ || order_.size() >= 2 * capacity_)) {
+    const auto& [k, expires] = order_.front();
+    if (auto it = entries_.find(k); it != entries_.end() && it->second->expires_ms == expires) entries_.erase(it);
+    order_.pop_front();
+  }
+}
+
+void verdict_cache::clear() {
+  const std::lock_guard lock(mutex_);
+  entries_.clear();
+  order_.clear();
+}
+
+std::size_t verdict_cache::size() const {
+  const std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+// ---- resumption_policy ----
+
+milliseconds resumption_policy::verdict_ttl(milliseconds recheck_interval) {
+  return std::min(recheck_interval, max_verdict_ttl);
+}
+
 std::shared_ptr<const resumption_policy> resumption_policy::create(std::shared_ptr<const certificate_policy> policy,
-                                                                   milliseconds recheck_interval, clock_function now) {
+                                                                   milliseconds recheck_interval, clock_function now,
+                                                                   std::shared_ptr<const session_ticket_keys> keys) {
   if (!policy) throw std::invalid_argument("resumption_policy needs a certificate policy");
   std::shared_ptr<resumption_policy> created{new resumption_policy()};
   created->policy_ = std::move(policy);
+  created->keys_ = std::move(keys);
   created->recheck_interval_ = recheck_interval;
   created->now_ = now;
+  created->cache_ = std::make_unique<verdict_cache>(verdict_cache_capacity, verdict_ttl(recheck_interval));
   return created;
 }
 
@@ -133,6 +286,11 @@ int resumption_policy::generate(SSL* ssl, void* arg) {
     if (const connection_state* s = state(ssl, false);
         s != nullptr && s->verified_at_ms && SSL_get0_verified_chain(ssl) == nullptr) {
       SSL_SESSION_set1_ticket_appdata(session, s->resumed_appdata.data(), s->resumed_appdata.size());
+      // OpenSSL restarts the session's lifetime for every new ticket; the identity expires with the
+      // original verification, so the ticket's lifetime (TLS 1.3's hint, and OpenSSL's own expiry
+      // check on decryption) is what remains of trust.recheck_interval.
+      const auto left = *s->verified_at_ms + self->recheck_interval_.count() - unix_ms(self->now_());
+      SSL_SESSION_set_timeout(session, static_cast<long>(std::max<std::int64_t>(1, (left + 999) / 1000)));
       return 1;
     }
     const peer_verdict* verdict = certificate_policy::attached(ssl);
@@ -178,7 +336,7 @@ SSL_TICKET_RETURN resumption_policy::decrypted(SSL* ssl, SSL_SESSION* session, c
       s->refused = std::move(*why);
       s->resumed_appdata.clear();
       s->verified_at_ms.reset();
-      s->chain.clear();
+      s->chain.reset();
       return SSL_TICKET_RETURN_IGNORE_RENEW;
     }
     s->refused.clear();
@@ -200,7 +358,7 @@ std::optional<std::string> resumption_policy::admit(SSL* ssl, SSL_SESSION* sessi
     return "the ticket carries no verified client certificate";
   }
   const std::string_view appdata(static_cast<const char*>(data), length);
-  const auto identity = decode_ticket_identity(appdata);
+  const auto identity = parse_identity(appdata);
   if (!identity) return "the ticket's identity data is not in this proxy's format";
   X509* leaf = SSL_SESSION_get0_peer(session);
   if (leaf == nullptr) return "the ticket carries no client certificate";
@@ -213,28 +371,44 @@ std::optional<std::string> resumption_policy::admit(SSL* ssl, SSL_SESSION* sessi
   }
   if (-age > future_tolerance.count()) return "the ticket's verification time lies in the future";
 
-  std::vector<x509_ptr> chain;
-  std::vector<X509*> presented;
-  for (const auto& der : identity->chain_der) {
-    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-    x509_ptr cert{d2i_X509(nullptr, &p, static_cast<long>(der.size()))};
-    if (!cert) {
-      ERR_clear_error();
-      return "the ticket's certificate chain does not parse";
+  // The same leaf and chain passed the policy moments ago: only their validity periods can have
+  // changed the verdict since, and find() checks them.
+  const std::uint64_t generation = keys_ ? keys_->generation() : 0;
+  const auto key = verdict_cache::key_of(leaf, identity->chain_bytes);
+  std::shared_ptr<const verified_ticket_chain> known;
+  if (key) known = cache_->find(*key, now, generation);
+  if (!known) {
+    std::vector<x509_ptr> chain;
+    std::vector<X509*> presented;
+    for (const auto der : identity->chain_der) {
+      const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+      x509_ptr cert{d2i_X509(nullptr, &p, static_cast<long>(der.size()))};
+      if (!cert) {
+        ERR_clear_error();
+        return "the ticket's certificate chain does not parse";
+      }
+      presented.push_back(cert.get());
+      chain.push_back(std::move(cert));
     }
-    presented.push_back(cert.get());
-    chain.push_back(std::move(cert));
+    peer_verdict verdict = policy_->verify(leaf, presented);
+    if (verdict.reason != errc::ok) return "the certificate no longer passes the policy: " + verdict.detail;
+    if (key) {
+      std::vector<x509_ptr> shared;
+      for (const auto& cert : chain) shared.push_back(up_ref(cert.get()));
+      cache_->insert(*key, leaf, std::move(shared), now, generation);
+    }
+    auto fresh = std::make_shared<verified_ticket_chain>();
+    fresh->chain = std::move(chain);
+    known = std::move(fresh);
   }
-  peer_verdict verdict = policy_->verify(leaf, presented);
-  if (verdict.reason != errc::ok) return "the certificate no longer passes the policy: " + verdict.detail;
 
   // The session sees what a full handshake would have left: a verified certificate.
-  if (peer_verdict* attached = certificate_policy::attached(ssl)) *attached = std::move(verdict);
+  if (peer_verdict* attached = certificate_policy::attached(ssl)) *attached = peer_verdict{errc::ok, {}, true};
   connection_state* s = state(ssl, true);
   if (s == nullptr) return "out of memory";
   s->resumed_appdata.assign(appdata);
   s->verified_at_ms = identity->verified_at_ms;
-  s->chain = std::move(chain);
+  s->chain = std::move(known);
   return std::nullopt;
 }
 
@@ -245,7 +419,9 @@ std::vector<x509_ptr> resumption_policy::verified_chain(SSL* ssl) {
     X509* leaf = SSL_get0_peer_certificate(ssl);
     if (s == nullptr || !s->verified_at_ms || leaf == nullptr) return out;
     out.push_back(up_ref(leaf));
-    for (const auto& cert : s->chain) out.push_back(up_ref(cert.get()));
+    if (s->chain) {
+      for (const auto& cert : s->chain->chain) out.push_back(up_ref(cert.get()));
+    }
     return out;
   }
   const peer_verdict* verdict = certificate_policy::attached(ssl);

@@ -5,27 +5,43 @@
 // ticket), but not the chain that was verified, and a resumption runs no verify callback. So a ticket
 // this proxy issues also carries, in its ticket app data (encrypted and authenticated with the
 // ticket): when a full handshake verified the certificate, and the verified chain above the leaf
-// (trust anchor included, for revocation re-checks). On resumption the decrypt callback re-runs the whole certificate policy
-// (chain to today's roots, validity now, EKU, NTAuth: certificate_policy::verify, the same code as a
-// full handshake) over the leaf and that chain, and refuses the ticket (a full handshake follows,
-// with the client certificate requested again) when:
+// (trust anchor included, for revocation re-checks). On resumption the decrypt callback re-applies the
+// whole certificate policy (chain to today's roots, validity now, EKU, NTAuth: certificate_policy::verify,
+// the same code as a full handshake) to the leaf and that chain, and refuses the ticket (a full
+// handshake follows, with the client certificate requested again) when:
 //   - the ticket carries no verified identity (another implementation, an old format, no client
 //     certificate),
 //   - the full handshake that verified the certificate is older than trust.recheck_interval
 //     (revocation and everything else is then decided afresh), or lies in the future,
 //   - the certificate no longer passes the policy.
-// A ticket issued on a resumed connection keeps the original verification time: resuming again and
-// again never extends it. The session's directory lookup, account checks and mapping run on every
-// connection, resumed or not.
-
+// Every resumed TLS 1.3 connection gets one fresh ticket (clients use a ticket once), and a ticket
+// issued on a resumed connection keeps the ORIGINAL verification time: resuming again and again never
+// extends it past trust.recheck_interval. The session's directory lookup, account checks, mapping and
+// revocation check run on every connection, resumed or not.
+//
+// Re-verifying costs more than the rest of a resumption (parsing the chain out of the ticket, then
+// X509_verify_cert), and a phone resumes the same chain again and again. So the policy's verdict on
+// exactly these bytes (leaf DER + the ticket's chain DERs, by SHA-256) is remembered for a short time
+// (verdict_cache: at most min(recheck_interval, 60s), bounded in size) together with the parsed chain;
+// a hit skips parsing and X509_verify_cert but still checks, at every use, that every certificate of
+// the leaf and chain is inside its validity period now. Only passing verdicts are remembered. The
+// policy (roots, intermediates, NTAuth, EKUs, depth) is fixed for the lifetime of a resumption_policy,
+// so the verdict can only change with time (checked) or a new policy (a new, empty cache); the cache is
+// also emptied when the listener's ticket keys are reloaded (SIGHUP).
 #include "proxy/tls/certificate_policy.hpp"
+#include "proxy/tls/session_ticket_keys.hpp"
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace cba::tls {
@@ -40,13 +56,70 @@ struct ticket_identity {
 std::string encode_ticket_identity(const ticket_identity& identity);
 std::optional<ticket_identity> decode_ticket_identity(std::string_view bytes);
 
+// A ticket's certificates that passed the policy, parsed, and until when that verdict may be reused.
+struct verified_ticket_chain {
+  std::vector<x509_ptr> chain;     // above the leaf, trust anchor last (as the ticket carries them)
+  std::int64_t valid_from_s = 0;   // unix seconds: the latest notBefore of the leaf and the chain
+  std::int64_t valid_until_s = 0;  // the earliest notAfter of the leaf and the chain
+  std::int64_t expires_ms = 0;     // unix ms: decided again (full verification) from then on
+};
+
+// Bounded, thread-safe memo of passing verdicts (short critical sections: one hash lookup or insert
+// under a mutex; hashing and verification happen outside it). Entries all live for the same time from
+// insertion, so insertion order is expiry order and the oldest entry is evicted first when full.
+class verdict_cache {
+ public:
+  using key = std::array<unsigned char, 32>;
+
+  verdict_cache(std::size_t capacity, std::chrono::milliseconds ttl);
+  verdict_cache(const verdict_cache&) = delete;
+  verdict_cache& operator=(const verdict_cache&) = delete;
+
+  // SHA-256 over the leaf's DER and `chain_bytes` (the ticket's length-prefixed chain encoding);
+  // nullopt when the leaf does not encode.
+  static std::optional<key> key_of(X509* leaf, std::string_view chain_bytes);
+
+  // The entry when it may be used at `now_ms`: not expired and every certificate valid now. A
+  // `generation` other than the one the cache holds empties it first (ticket keys reloaded).
+  std::shared_ptr<const verified_ticket_chain> find(const key& k, std::int64_t now_ms, std::uint64_t generation);
+  // Remembers a passing verdict reached at `now_ms` on the leaf and `chain`; false (nothing stored)
+  // when a certificate's validity period is unreadable.
+  bool insert(const key& k, X509* leaf, std::vector<x509_ptr> chain, std::int64_t now_ms, std::uint64_t generation);
+  void clear();
+
+  std::size_t size() const;
+  std::uint64_t hits() const noexcept { return hits_.load(std::memory_order_relaxed); }
+  std::uint64_t misses() const noexcept { return misses_.load(std::memory_order_relaxed); }
+  std::chrono::milliseconds ttl() const noexcept { return ttl_; }
+
+ private:
+  struct key_hash {
+    std::size_t operator()(const key& k) const noexcept;
+  };
+  void adopt_generation(std::uint64_t generation);  // under mutex_
+  void evict(std::int64_t now_ms);                   // under mutex_
+
+  const std::size_t capacity_;
+  const std::chrono::milliseconds ttl_;
+  mutable std::mutex mutex_;
+  std::unordered_map<key, std::shared_ptr<const verified_ticket_chain>, key_hash> entries_;
+  std::deque<std::pair<key, std::int64_t>> order_;  // (key, expires_ms) in insertion order
+  std::uint64_t generation_ = 0;
+  std::atomic<std::uint64_t> hits_{0};
+  std::atomic<std::uint64_t> misses_{0};
+};
+
 class resumption_policy : public std::enable_shared_from_this<resumption_policy> {
  public:
   using clock_function = std::chrono::system_clock::time_point (*)();
 
+  // `keys`: the listener's ticket keys, whose reloads empty the verdict cache (may be null).
   static std::shared_ptr<const resumption_policy> create(std::shared_ptr<const certificate_policy> policy,
                                                          std::chrono::milliseconds recheck_interval,
-                                                         clock_function now = &std::chrono::system_clock::now);
+                                                         clock_function now = &std::chrono::system_clock::now,
+                                                         std::shared_ptr<const session_ticket_keys> keys = nullptr);
+  // How long a verdict is remembered: min(recheck_interval, 60s).
+  static std::chrono::milliseconds verdict_ttl(std::chrono::milliseconds recheck_interval);
   resumption_policy(const resumption_policy&) = delete;
   resumption_policy& operator=(const resumption_policy&) = delete;
 
@@ -65,6 +138,7 @@ class resumption_policy : public std::enable_shared_from_this<resumption_policy>
   static std::string refused_ticket_reason(SSL* ssl);
 
   std::chrono::milliseconds recheck_interval() const noexcept { return recheck_interval_; }
+  const verdict_cache& cache() const noexcept { return *cache_; }
 
  private:
   resumption_policy() = default;
@@ -75,8 +149,10 @@ class resumption_policy : public std::enable_shared_from_this<resumption_policy>
   std::optional<std::string> admit(SSL* ssl, SSL_SESSION* session) const;
 
   std::shared_ptr<const certificate_policy> policy_;
+  std::shared_ptr<const session_ticket_keys> keys_;
   std::chrono::milliseconds recheck_interval_{std::chrono::minutes(5)};
   clock_function now_ = &std::chrono::system_clock::now;
+  std::unique_ptr<verdict_cache> cache_;  // mutable state behind a const policy (thread-safe)
 };
 
 }  // namespace cba::tls

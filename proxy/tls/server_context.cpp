@@ -70,7 +70,9 @@ boost::asio::ssl::context make_server_context(const config::listener_tls_config&
   policy.install(ctx, tls.client_certificate);
   auto keys = resumption.keys ? resumption.keys : session_ticket_keys::create({});
   keys->install(ctx);
-  resumption_policy::create(policy.shared_from_this(), resumption.recheck_interval)->install(ctx);
+  resumption_policy::create(policy.shared_from_this(), resumption.recheck_interval,
+                            &std::chrono::system_clock::now, keys)
+      ->install(ctx);
   return context;
 }
 

@@ -122,8 +122,11 @@ std::optional<std::string> session_ticket_keys::reload() {
   std::string error;
   auto fresh = read_files(files_, &error);
   if (!fresh) return error + " (the previous ticket keys stay in use)";
-  const std::lock_guard lock(mutex_);
-  keys_ = std::move(fresh);
+  {
+    const std::lock_guard lock(mutex_);
+    keys_ = std::move(fresh);
+  }
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   return std::nullopt;
 }
 

@@ -11,7 +11,9 @@
 #include "proxy/tls/ossl.hpp"
 
 #include <array>
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -56,6 +58,9 @@ class session_ticket_keys : public std::enable_shared_from_this<session_ticket_k
   // Hex names of the current keys, encrypting key first (for logs and tests).
   std::vector<std::string> key_names() const;
   const std::vector<std::string>& files() const noexcept { return files_; }
+  // Counts successful reloads: what depends on "the keys were reloaded" (resumption_policy's verdict
+  // cache) compares it.
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
 
  private:
   using key_set = std::vector<ticket_key>;
@@ -70,6 +75,7 @@ class session_ticket_keys : public std::enable_shared_from_this<session_ticket_k
   const std::vector<std::string> files_;
   mutable std::mutex mutex_;  // guards keys_ (the pointer; a key set never changes once published)
   std::shared_ptr<const key_set> keys_;
+  std::atomic<std::uint64_t> generation_{0};
 };
 
 }  // namespace cba::tls

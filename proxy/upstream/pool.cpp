@@ -22,11 +22,15 @@ pool::pool(config::upstream_config cfg, std::shared_ptr<net::ssl::context> tls_c
 
 pool::~pool() { state_->close_idle(true); }
 
-net::awaitable<acquire_result> pool::acquire(std::string identity_key, net::any_io_executor session_ex) {
+net::awaitable<acquire_result> pool::acquire(std::string identity_key, net::any_io_executor session_ex,
+                                             bool can_retry) {
   // Idle connections that fail a check are dropped (closed when `conn` is reassigned) and the next
   // candidate is tried; these checks do no I/O beyond a non-blocking peek.
-  for (auto conn = state_->take(identity_key); conn != nullptr; conn = state_->take(identity_key)) {
-    if (!conn->idle_healthy()) {
+  const auto home = detail::pool_state::home_of(session_ex);
+  for (auto found = state_->take(identity_key, home); found.conn != nullptr; found = state_->take(identity_key, home)) {
+    auto& conn = found.conn;
+    const bool peek = !can_retry || found.idle_for >= unprobed_idle;
+    if (!conn->idle_healthy(peek)) {
       continue;
     }
     boost::system::error_code ec;

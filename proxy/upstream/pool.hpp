@@ -6,11 +6,13 @@
 // carried user A's token is only ever reused for user A (architecture.md, invariant 3). Keys are
 // matched exactly and never mixed.
 //
-// Executors: a new connection is created on the acquiring session's executor (its strand). A reused
-// connection may have been created by another session, so acquire() moves its socket onto the new
-// session's executor (the file descriptor is released into a new socket; a TLS session stays intact
-// above it, see tcp_slot.hpp). The session therefore always owns a stream whose executor is its own
-// strand: completions, deadlines and the stream's get_executor() all point there.
+// Executors: a new connection is created on the acquiring session's executor. The server runs each
+// session on an io_context of its own thread, and acquire() prefers an idle connection registered with
+// that io_context (same identity key, see idle_store.hpp), which it hands over as it is. Only when none
+// is there does it take one of another io_context and move its socket onto the session's executor (the
+// file descriptor is released into a new socket; a TLS session stays intact above it, see
+// tcp_slot.hpp): a getsockname, two epoll_ctl and an ioctl. The session therefore always owns a stream
+// whose executor is its own: completions, deadlines and the stream's get_executor() all point there.
 //
 // Thread safety: acquire, lease release, stats and close_idle may be called from any thread; the idle
 // set is guarded by a mutex held for bookkeeping only. Socket I/O happens outside it.
@@ -50,6 +52,9 @@ public:
   // A connection idle this long is not reused. Below the 120 s idle timeout of IIS/HTTP.sys, which
   // fronts Exchange, so we drop a connection before the upstream is likely to close it under us.
   static constexpr std::chrono::seconds default_idle_limit{60};
+  // A connection idle less than this is reused without peeking at its socket when the caller can
+  // retry a request that meets a connection the upstream closed (acquire's `can_retry`).
+  static constexpr std::chrono::seconds unprobed_idle{2};
 
   // `tls_ctx` is the client context for an https upstream (trust store loaded; required then,
   // ignored for http). The config is copied. Throws std::invalid_argument for https without context.
@@ -63,8 +68,11 @@ public:
   // An idle connection under exactly `identity_key` that the peer has not closed, else a new one
   // (bounded by connect_timeout). The stream runs on `session_ex`. Errors: errc::upstream_connect_failed,
   // errc::upstream_timeout, errc::upstream_tls_failed, each with a detail line for the log.
-  boost::asio::awaitable<acquire_result> acquire(std::string identity_key,
-                                                 boost::asio::any_io_executor session_ex);
+  // `can_retry`: the caller sends its request once more on a new connection when a reused one turns
+  // out closed; a connection idle less than unprobed_idle is then handed over without the recv(MSG_PEEK)
+  // that otherwise checks the peer has not closed it (a syscall per request saved on busy pools).
+  boost::asio::awaitable<acquire_result> acquire(std::string identity_key, boost::asio::any_io_executor session_ex,
+                                                 bool can_retry = false);
 
   pool_stats stats() const noexcept;
   // Closes every idle connection now (shutdown, reload). Leases released later are pooled again.

@@ -1,10 +1,10 @@
 #pragma once
 // The TCP layer under an upstream connection, replaceable in place.
 //
-// A pooled connection is created on one session's strand and may later serve a session on another
-// strand. An Asio socket's executor is fixed at construction, so handing the connection over means
-// moving the file descriptor into a new socket (and a new beast::tcp_stream, whose deadline timer is
-// bound to the same executor) on the new strand. The TLS layer sits *above* this slot and keeps its
+// A pooled connection is created on one session's executor and may later serve a session on another
+// (another io_context, or another strand). An Asio socket's executor is fixed at construction, so
+// handing the connection over means moving the file descriptor into a new socket (and a new
+// beast::tcp_stream, whose deadline timer is bound to the same executor) on the new executor. The TLS layer sits *above* this slot and keeps its
 // SSL object and buffered records untouched, which is why the slot exists: beast::ssl_stream cannot
 // have its next layer swapped, but it can hold a layer whose inside is swapped.
 

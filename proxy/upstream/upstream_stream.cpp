@@ -56,13 +56,16 @@ void upstream_stream::rebind(const executor_type& ex, boost::system::error_code&
   slot().rebind(ex, ec);
 }
 
-bool upstream_stream::idle_healthy() noexcept {
+bool upstream_stream::idle_healthy(bool peek) noexcept {
   auto& socket = tcp().socket();
   if (!socket.is_open()) {
     return false;
   }
   if (auto* ssl = native_ssl(); ssl != nullptr && ::SSL_pending(ssl) > 0) {
     return false;  // decrypted bytes nobody asked for: the previous exchange was not clean
+  }
+  if (!peek) {
+    return true;
   }
   char byte = 0;
   const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);

@@ -4,8 +4,9 @@
 //
 // Deadlines: set them on tcp() (expires_after / expires_never) before each operation; they apply to
 // the TLS layer too because TLS reads and writes go through that tcp_stream.
-// Executor: the strand of the session that holds the lease (see pool.hpp: a reused connection is
-// moved onto the acquiring session's executor), so get_executor() is always the caller's strand.
+// Executor: that of the session that holds the lease (see pool.hpp: a reused connection is moved onto
+// the acquiring session's executor when it is not already there), so get_executor() is always the
+// caller's.
 
 #include "proxy/upstream/tcp_slot.hpp"
 
@@ -13,6 +14,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
@@ -20,8 +22,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <span>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace cba::upstream {
 
@@ -77,14 +81,26 @@ public:
   // Moves the connection onto `ex` (no operation may be pending). No-op when already there.
   void rebind(const executor_type& ex, boost::system::error_code& ec);
 
+  // Buffers the relay reuses for every exchange on this connection, so a request allocates none:
+  // the read buffer for responses (empty whenever the connection is idle: see lease.hpp), and a
+  // scratch area for body pieces, grown on demand to at most the largest size asked for.
+  boost::beast::flat_buffer& read_buffer() noexcept { return read_buffer_; }
+  std::span<char> scratch(std::size_t size) {
+    if (scratch_.size() < size) scratch_.resize(size);
+    return {scratch_.data(), size};
+  }
+
   // Whether an idle connection can carry another request: the peer has not closed it and has not
-  // sent anything unsolicited. Non-blocking; reads nothing.
-  bool idle_healthy() noexcept;
+  // sent anything unsolicited. Non-blocking; reads nothing. Without `peek` only what is known without
+  // a syscall is checked (socket open, no decrypted bytes left over).
+  bool idle_healthy(bool peek = true) noexcept;
 
 private:
   tcp_slot& slot() noexcept;
 
   std::variant<tcp_slot, tls_stream_type> stream_;
+  boost::beast::flat_buffer read_buffer_;
+  std::vector<char> scratch_;
 };
 
 }  // namespace cba::upstream

@@ -19,6 +19,16 @@ const std::string kerberos_section =
     "  channel_binding: off\n"
     "  ticket_cache: {max_entries: 5, refresh_before_expiry: 1m}\n";
 
+// The minimal config with the kerberos route and section, `from` replaced by `to` in the section.
+std::string with_section_edit(const std::string& from, const std::string& to) {
+  return minimal_yaml + kerberos_route + replace(kerberos_section, from, to);
+}
+
+// The same with `from` replaced by `to` in the route.
+std::string with_route_edit(const std::string& from, const std::string& to) {
+  return minimal_yaml + replace(kerberos_route, from, to) + kerberos_section;
+}
+
 }  // namespace
 
 TEST_CASE("kerberos routes and the kerberos section load, every key parsed") {
@@ -58,14 +68,12 @@ TEST_CASE("channel_binding takes auto, required and off (also unquoted off)") {
            {"required", channel_binding_mode::required},
            {"\"off\"", channel_binding_mode::off},
            {"off", channel_binding_mode::off}}) {
-    const auto r = load(dir, minimal_yaml + kerberos_route +
-                                 replace(kerberos_section, "channel_binding: off", "channel_binding: " + text));
+    const auto r = load(dir, with_section_edit("channel_binding: off", "channel_binding: " + text));
     INFO(text << ": " << all_problems(r));
     REQUIRE(r.config);
     CHECK(r.config->kerberos->channel_binding == mode);
   }
-  const auto bad = load(dir, minimal_yaml + kerberos_route +
-                                 replace(kerberos_section, "channel_binding: off", "channel_binding: sometimes"));
+  const auto bad = load(dir, with_section_edit("channel_binding: off", "channel_binding: sometimes"));
   const auto p = only_problem_at(bad, "kerberos.channel_binding");
   CHECK(p.line == 25);
   CHECK_THAT(p.message, Catch::Contains("auto, required or off"));
@@ -74,8 +82,7 @@ TEST_CASE("channel_binding takes auto, required and off (also unquoted off)") {
 TEST_CASE("kerberos.principal needs a realm: it also names the delegated accounts") {
   const config_dir dir;
   for (const std::string bad : {"svc-cba", "svc-cba@", "@EXAMPLE.TEST", "a@b@C"}) {
-    const auto r = load(dir, minimal_yaml + kerberos_route +
-                                 replace(kerberos_section, "principal: svc-cba@EXAMPLE.TEST", "principal: \"" + bad + "\""));
+    const auto r = load(dir, with_section_edit("principal: svc-cba@EXAMPLE.TEST", "principal: \"" + bad + "\""));
     INFO(bad);
     const auto p = only_problem_at(r, "kerberos.principal");
     CHECK(p.line == 22);
@@ -86,17 +93,13 @@ TEST_CASE("kerberos.principal needs a realm: it also names the delegated account
 TEST_CASE("service_principal must be service/host[@REALM]") {
   const config_dir dir;
   for (const std::string good : {"HTTP/exchange.example.test", "HTTP/exchange.example.test@EXAMPLE.TEST"}) {
-    const auto r = load(dir, minimal_yaml +
-                                 replace(kerberos_route, "HTTP/exchange.example.test@EXAMPLE.TEST", good) +
-                                 kerberos_section);
+    const auto r = load(dir, with_route_edit("HTTP/exchange.example.test@EXAMPLE.TEST", good));
     INFO(good << ": " << all_problems(r));
     CHECK(r.problems.empty());
   }
   for (const std::string bad : {"exchange.example.test", "HTTP/", "/exchange", "HTTP@exchange.example.test",
                                 "HTTP/exchange@", "HTTP/@EXAMPLE.TEST"}) {
-    const auto r = load(dir, minimal_yaml +
-                                 replace(kerberos_route, "HTTP/exchange.example.test@EXAMPLE.TEST", "\"" + bad + "\"") +
-                                 kerberos_section);
+    const auto r = load(dir, with_route_edit("HTTP/exchange.example.test@EXAMPLE.TEST", "\"" + bad + "\""));
     INFO(bad);
     const auto p = only_problem_at(r, "routes[0].service_principal");
     CHECK(p.line == 20);
@@ -106,8 +109,7 @@ TEST_CASE("service_principal must be service/host[@REALM]") {
 
 TEST_CASE("a kerberos keytab that does not exist is reported at its key") {
   const config_dir dir;
-  const auto r = load(dir, minimal_yaml + kerberos_route +
-                               replace(kerberos_section, "secrets/svc-cba.keytab", "secrets/missing.keytab"));
+  const auto r = load(dir, with_section_edit("secrets/svc-cba.keytab", "secrets/missing.keytab"));
   const auto p = only_problem_at(r, "kerberos.keytab");
   CHECK(p.line == 23);
   CHECK_THAT(p.message, Catch::StartsWith("no such file: "));

@@ -6,10 +6,10 @@
 #include "tests/ldap/lab_env.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_process_setup.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -23,9 +23,7 @@ using namespace std::chrono_literals;
 namespace {
 
 const bool process_set_up = [] {
-  std::signal(SIGPIPE, SIG_IGN);
-  ::setenv("CBA_TEST_PKI_DIR", CBA_DEFAULT_PKI_DIR, 0);
-  ::setenv("CBA_LAB_DIR", CBA_DEFAULT_LAB_DIR, 0);
+  set_up_test_process(CBA_DEFAULT_PKI_DIR, CBA_DEFAULT_LAB_DIR);
   return true;
 }();
 

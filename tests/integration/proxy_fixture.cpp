@@ -1,6 +1,6 @@
 #include "tests/integration/proxy_fixture.hpp"
 
-#include "config/load.hpp"
+#include "tests/support/load_config_or_fail.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -93,12 +93,7 @@ proxy_fixture::proxy_fixture(proxy_options options) : pki_(test_pki::get()), dir
 
   const std::string yaml = base_config(pki_, options, upstream_->port(), tls_upstream_->port(), closed_port());
   dir_.write("cba-proxy.yaml", yaml);
-  auto loaded = config::load_text(yaml, dir_.file("cba-proxy.yaml"), dir_.path().string(), nullptr);
-  if (!loaded.config) {
-    std::string all;
-    for (const auto& p : loaded.problems) all += config::format(p) + "\n";
-    FAIL("the test config does not load:\n" << all << "\n" << yaml);
-  }
+  const auto cfg = load_config_or_fail(yaml, dir_);
 
   server_options server_opts;
   server_opts.log_sink = [this](const std::string& line) {
@@ -108,7 +103,7 @@ proxy_fixture::proxy_fixture(proxy_options options) : pki_(test_pki::get()), dir
     }
     log_changed_.notify_all();
   };
-  server_ = std::make_unique<server>(*loaded.config, std::move(server_opts));
+  server_ = std::make_unique<server>(cfg, std::move(server_opts));
   server_->start();
   auto endpoints = server_->listener_endpoints();
   REQUIRE(endpoints.size() == 1);

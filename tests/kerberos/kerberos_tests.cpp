@@ -2,21 +2,21 @@
 // Samba AD lab), Kerberos constrained delegation through the lab KDC, Apache + mod_auth_gssapi as the
 // Exchange stand-in (tests/lab: echo.cgi answers REMOTE_USER=<principal> on its first line, then the
 // request's HTTP_* headers), curl with real client certificates.
-#include "config/load.hpp"
 #include "proxy/auth/krb5_environment.hpp"
 #include "proxy/server.hpp"
 #include "tests/integration/proxy_fixture.hpp"
 #include "tests/ldap/lab_env.hpp"
+#include "tests/support/load_config_or_fail.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/recording_upstream.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
+#include "tests/support/test_process_setup.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <condition_variable>
-#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -34,9 +34,7 @@ namespace {
 // Before any thread: krb5 reads KRB5_CONFIG from the environment (proxy/auth/krb5_environment.hpp),
 // which is what cba-proxy's main does with kerberos.krb5_conf.
 const bool process_set_up = [] {
-  std::signal(SIGPIPE, SIG_IGN);
-  ::setenv("CBA_TEST_PKI_DIR", CBA_DEFAULT_PKI_DIR, 0);
-  ::setenv("CBA_LAB_DIR", CBA_DEFAULT_LAB_DIR, 0);
+  set_up_test_process(CBA_DEFAULT_PKI_DIR, CBA_DEFAULT_LAB_DIR);
   const std::string krb5_conf = std::string(std::getenv("CBA_LAB_DIR")) + "/krb5.conf";
   if (std::ifstream(krb5_conf)) auth::use_krb5_config(krb5_conf);
   return true;
@@ -161,18 +159,13 @@ class kerberos_proxy {
   explicit kerberos_proxy(kerberos_options o = {}) : pki_(test_pki::get()), dir_("cba-kerberos") {
     const std::string yaml = make_config(pki_, o, impostor_.port());
     dir_.write("cba-proxy.yaml", yaml);
-    auto loaded = config::load_text(yaml, dir_.file("cba-proxy.yaml"), dir_.path().string(), nullptr);
-    if (!loaded.config) {
-      std::string all;
-      for (const auto& problem : loaded.problems) all += config::format(problem) + "\n";
-      FAIL("the test config does not load:\n" << all << "\n" << yaml);
-    }
+    const auto cfg = load_config_or_fail(yaml, dir_);
     server_options options;
     options.log_sink = [this](const std::string& line) {
       std::lock_guard lock(mutex_);
       logs_.push_back(line);
     };
-    server_ = std::make_unique<server>(*loaded.config, std::move(options));
+    server_ = std::make_unique<server>(cfg, std::move(options));
     server_->start();
     port_ = server_->listener_endpoints().at(0).port();
     admin_port_ = server_->admin_endpoint()->port();
@@ -290,6 +283,16 @@ class kerberos_proxy {
   std::vector<std::string> logs_;
 };
 
+// One request that the proxy refuses with `status`, its error page naming `reason`.
+curl_result curl_refused(const kerberos_proxy& proxy, const std::string& who, const std::string& path,
+                         unsigned status, const std::string& reason) {
+  auto r = proxy.curl(who, {path});
+  INFO(r.process.describe());
+  REQUIRE(r.statuses == std::vector<unsigned>{status});
+  CHECK(r.out.find("reason: " + reason) != std::string::npos);
+  return r;
+}
+
 // Every "REMOTE_USER=..." line of a curl output, in order.
 std::vector<std::string> remote_users(const std::string& out) {
   std::vector<std::string> users;
@@ -387,10 +390,7 @@ TEST_CASE("alice reaches Apache as alice@EXAMPLE.TEST but her spoofed Authorizat
 TEST_CASE("bob (disabled in AD) is refused 403 by the directory before any Kerberos", "[lab][apache]") {
   kerberos_proxy proxy;
   const auto before = apache_access_lines();
-  const auto r = proxy.curl("bob", {"/owa/"});
-  INFO(r.process.describe());
-  REQUIRE(r.statuses == std::vector<unsigned>{403});
-  CHECK(r.out.find("reason: account_disabled") != std::string::npos);
+  curl_refused(proxy, "bob", "/owa/", 403, "account_disabled");
   CHECK(proxy.events("upstream_negotiate").empty());
   CHECK(proxy.metric("cba_kerberos_kdc_exchanges_total") == 0);
   CHECK(apache_access_lines() == before);
@@ -400,10 +400,7 @@ TEST_CASE("a service principal outside the delegation list is 502 delegation_not
           "[lab][apache]") {
   kerberos_proxy proxy;
   const auto before = apache_access_lines();
-  const auto r = proxy.curl("alice", {"/mapi/"});
-  INFO(r.process.describe());
-  REQUIRE(r.statuses == std::vector<unsigned>{502});
-  CHECK(r.out.find("reason: delegation_not_allowed") != std::string::npos);
+  curl_refused(proxy, "alice", "/mapi/", 502, "delegation_not_allowed");
   const auto lines = proxy.wait_access_lines("/mapi", 1);
   REQUIRE(lines.size() == 1);
   INFO(lines[0]);
@@ -584,10 +581,7 @@ TEST_CASE("channel_binding required: an http upstream gets nothing, 502 channel_
   o.channel_binding = "required";
   kerberos_proxy proxy(o);
   const auto before = apache_access_lines();
-  const auto r = proxy.curl("alice", {"/owa/"});
-  INFO(r.process.describe());
-  REQUIRE(r.statuses == std::vector<unsigned>{502});
-  CHECK(r.out.find("reason: channel_binding_unavailable") != std::string::npos);
+  curl_refused(proxy, "alice", "/owa/", 502, "channel_binding_unavailable");
   CHECK(apache_access_lines() == before);
   const auto tls = proxy.curl("alice", {"/ecp/"});
   INFO(tls.process.describe());
@@ -599,10 +593,7 @@ TEST_CASE("request_header_bytes: a head that would outgrow it with the token is 
           "[lab][apache]") {
   kerberos_proxy proxy;
   const auto before = apache_access_lines();
-  const auto r = proxy.curl("alice", {"/EWS/Exchange.asmx"});
-  INFO(r.process.describe());
-  REQUIRE(r.statuses == std::vector<unsigned>{431});
-  CHECK(r.out.find("reason: upstream_header_too_large") != std::string::npos);
+  const auto r = curl_refused(proxy, "alice", "/EWS/Exchange.asmx", 431, "upstream_header_too_large");
   CHECK(r.out.find("largest header: Authorization") != std::string::npos);  // the client learns which one
   CHECK(apache_access_lines() == before);
   const auto lines = proxy.wait_access_lines("/EWS", 1);
@@ -624,10 +615,7 @@ TEST_CASE("an upstream whose Negotiate reply does not verify gets 502 mutual_aut
   forged.body = "secret page from an impostor\n";
   forged.extra_headers = {{"WWW-Authenticate", "Negotiate oRQwEqADCgEAoQsGCSqGSIb3EgECAg=="}};
   proxy.impostor().set_behaviour(forged);
-  const auto r = proxy.curl("alice", {"/autodiscover/autodiscover.xml"});
-  INFO(r.process.describe());
-  REQUIRE(r.statuses == std::vector<unsigned>{502});
-  CHECK(r.out.find("reason: mutual_auth_failed") != std::string::npos);
+  const auto r = curl_refused(proxy, "alice", "/autodiscover/autodiscover.xml", 502, "mutual_auth_failed");
   CHECK(r.out.find("impostor") == std::string::npos);
   REQUIRE(proxy.impostor().wait_for_requests(1, 5s));
   CHECK(proxy.impostor().request(0)->header("Authorization").value_or("").rfind("Negotiate ", 0) == 0);
@@ -636,10 +624,7 @@ TEST_CASE("an upstream whose Negotiate reply does not verify gets 502 mutual_aut
   upstream_behaviour silent;
   silent.body = "no token\n";
   proxy.impostor().set_behaviour(silent);
-  const auto none = proxy.curl("alice", {"/autodiscover/again"});
-  INFO(none.process.describe());
-  REQUIRE(none.statuses == std::vector<unsigned>{502});
-  CHECK(none.out.find("reason: mutual_auth_failed") != std::string::npos);
+  curl_refused(proxy, "alice", "/autodiscover/again", 502, "mutual_auth_failed");
   const auto lines = proxy.wait_access_lines("/autodiscover", 2);
   REQUIRE(lines.size() == 2);
   CHECK_FALSE(json_string_field(lines[1], "detail").value_or("").empty());
@@ -654,8 +639,14 @@ TEST_CASE("the KDC unreachable is 503 kdc_unavailable with the KDC's words in th
   // Declared before the proxy: the proxy (and its KDC threads) is gone when KRB5_CONFIG is put back.
   const krb5_config_override krb5(conf);
   kerberos_proxy proxy(o);
-  // Readiness is the listeners and the directory; the KDC is asked per request, never by /readyz.
-  CHECK(proxy.readyz() == "200 ready");
+  // Readiness is the listeners and the directory (its first bind happens in the background after
+  // start); the KDC is asked per request, never by /readyz.
+  std::string ready;
+  for (int i = 0; i < 100 && ready != "200 ready"; ++i) {
+    if (i > 0) std::this_thread::sleep_for(100ms);
+    ready = proxy.readyz();
+  }
+  CHECK(ready == "200 ready");
   const auto before = apache_access_lines();
 
   const auto r = proxy.curl("alice", {"/owa/", "/owa/again"});

@@ -43,6 +43,8 @@
 #                  openssl CLI: issuer RDNs in certificate order, serial bytes reversed, upper case)
 #   .complete      written last (.lock: the flock file serialising concurrent runs)
 set -euo pipefail
+# shellcheck source=tests/pki/pki-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pki-lib.sh"
 
 if [[ $# -ne 1 ]]; then
   echo "usage: $0 OUTDIR" >&2
@@ -59,35 +61,14 @@ work=$(mktemp -d "$out/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 cnf=$work/openssl.cnf
-cat >"$cnf" <<'EOF'
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-[root_ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[issuing_ca]
-basicConstraints = critical, CA:TRUE, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign, digitalSignature
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, DNS:proxy.example.test, IP:127.0.0.1, IP:::1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[upstream]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:upstream.example.test, IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
+upn_san="otherName:1.3.6.1.4.1.311.20.2.3;UTF8:"
+sid_ext=1.3.6.1.4.1.311.25.2
+{
+  pki_req_sections
+  pki_ca_sections root_ca issuing_ca
+  pki_leaf_section server serverAuth "DNS:localhost, DNS:proxy.example.test, IP:127.0.0.1, IP:::1"
+  pki_leaf_section upstream serverAuth "DNS:upstream.example.test, IP:127.0.0.1"
+  cat <<'EOF'
 [two_upns]
 otherName.1 = 1.3.6.1.4.1.311.20.2.3;UTF8:alice@example.test
 otherName.2 = 1.3.6.1.4.1.311.20.2.3;UTF8:mallory@example.test
@@ -105,37 +86,24 @@ other_name = IMPLICIT:0C,SEQUENCE:wrong_sid_other_name
 type_id = OID:1.3.6.1.4.1.311.25.2.1
 value = EXPLICIT:0C,OCTETSTRING:S-1-5-21-1004336348-1177238915-682003330-1199
 EOF
-
-# client_section NAME EKU SAN [EXTRA_LINE]: a client leaf's extensions; "-" leaves EKU or SAN out.
-client_section() {
-  {
-    echo "[$1]"
-    echo "basicConstraints = critical, CA:FALSE"
-    echo "keyUsage = critical, digitalSignature, keyEncipherment"
-    [[ $2 == - ]] || echo "extendedKeyUsage = $2"
-    [[ $3 == - ]] || echo "subjectAltName = $3"
-    echo "subjectKeyIdentifier = hash"
-    echo "authorityKeyIdentifier = keyid:always"
-    [[ -z ${4:-} ]] || echo "$4"
-  } >>"$cnf"
-}
-upn_san="otherName:1.3.6.1.4.1.311.20.2.3;UTF8:"
-sid_ext=1.3.6.1.4.1.311.25.2
-client_section client_alice clientAuth "${upn_san}alice@example.test"
-client_section client_bob clientAuth "${upn_san}bob@example.test"
-client_section client_unknown clientAuth "${upn_san}nobody@example.test"
-client_section client_wrong_eku serverAuth "${upn_san}alice@example.test"
-client_section client_no_eku - "${upn_san}alice@example.test"
-client_section client_smartcard 1.3.6.1.4.1.311.20.2.2 "${upn_san}alice@example.test"
-client_section client_no_upn clientAuth -
-client_section client_two_upns clientAuth @two_upns
-client_section client_alice_sid clientAuth "${upn_san}alice@example.test" "$sid_ext = ASN1:SEQUENCE:alice_sid_ext"
-client_section client_alice_sid_url clientAuth @alice_sid_url
-client_section client_alice_wrong_sid clientAuth "${upn_san}alice@example.test" "$sid_ext = ASN1:SEQUENCE:wrong_sid_ext"
-# Not the structure AD CS writes: a bare OCTET STRING, which the proxy must refuse.
-client_section client_bad_sid_ext clientAuth "${upn_san}alice@example.test" \
-  "$sid_ext = ASN1:OCTETSTRING:S-1-5-21-1004336348-1177238915-682003330-1104"
-client_section client_strong clientAuth "${upn_san}strong@example.test"
+  # The client leaves.
+  pki_leaf_section client_alice clientAuth "${upn_san}alice@example.test"
+  pki_leaf_section client_bob clientAuth "${upn_san}bob@example.test"
+  pki_leaf_section client_unknown clientAuth "${upn_san}nobody@example.test"
+  pki_leaf_section client_wrong_eku serverAuth "${upn_san}alice@example.test"
+  pki_leaf_section client_no_eku - "${upn_san}alice@example.test"
+  pki_leaf_section client_smartcard 1.3.6.1.4.1.311.20.2.2 "${upn_san}alice@example.test"
+  pki_leaf_section client_no_upn clientAuth -
+  pki_leaf_section client_two_upns clientAuth @two_upns
+  pki_leaf_section client_alice_sid clientAuth "${upn_san}alice@example.test" "$sid_ext = ASN1:SEQUENCE:alice_sid_ext"
+  pki_leaf_section client_alice_sid_url clientAuth @alice_sid_url
+  pki_leaf_section client_alice_wrong_sid clientAuth "${upn_san}alice@example.test" \
+    "$sid_ext = ASN1:SEQUENCE:wrong_sid_ext"
+  # Not the structure AD CS writes: a bare OCTET STRING, which the proxy must refuse.
+  pki_leaf_section client_bad_sid_ext clientAuth "${upn_san}alice@example.test" \
+    "$sid_ext = ASN1:OCTETSTRING:S-1-5-21-1004336348-1177238915-682003330-1104"
+  pki_leaf_section client_strong clientAuth "${upn_san}strong@example.test"
+} >"$cnf"
 
 # `openssl ca` is the only 3.0 tool that sets an arbitrary notBefore (for the expired leaf).
 mkdir -p "$work/ca"

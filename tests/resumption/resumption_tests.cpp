@@ -331,3 +331,89 @@ TEST_CASE("a long-lived connection re-decides its identity after trust.recheck_i
   CHECK(proxy.wait_for_log({"identity_rechecked", "\"status\":\"ok\""}, 10s));
   CHECK(last_upstream_header(proxy, "X-Remote-User") == "alice");
 }
+
+namespace {
+
+// The verification time the server sealed into a ticket (its app data), read with the key file.
+std::optional<std::int64_t> sealed_verified_at(SSL_SESSION* session, const std::string& key_bytes) {
+  auto opened = open_ticket(session, key_bytes);
+  if (!opened) return std::nullopt;
+  void* data = nullptr;
+  std::size_t length = 0;
+  if (SSL_SESSION_get0_ticket_appdata(opened.get(), &data, &length) != 1 || data == nullptr) return std::nullopt;
+  auto identity = tls::decode_ticket_identity(std::string_view(static_cast<const char*>(data), length));
+  if (!identity) return std::nullopt;
+  return identity->verified_at_ms;
+}
+
+}  // namespace
+
+TEST_CASE("TLS 1.3: every resumption hands out a fresh ticket that keeps the first verification time",
+          "[resumption]") {
+  // A client that uses each ticket once and keeps only the newest (OpenSSL, BoringSSL, browsers).
+  key_dir keys;
+  const auto key_file = keys.make("only.key");
+  const auto key_bytes = read_file(key_file);
+  instance_options o = with_keys({key_file});
+  o.recheck_interval = "8s";
+  proxy_instance proxy(o);
+  const auto options = proxy.client("alice");
+
+  const auto started = std::chrono::steady_clock::now();
+  auto newest = visit_once(proxy, options);
+  REQUIRE(newest.status == 200);
+  REQUIRE(offerable(newest));
+  CHECK(SSL_SESSION_get_ticket_lifetime_hint(newest.session.get()) == 8);  // = trust.recheck_interval
+  const auto first_verified = sealed_verified_at(newest.session.get(), key_bytes);
+  REQUIRE(first_verified);
+
+  for (int i = 1; i <= 5; ++i) {
+    INFO("resumption " << i);
+    if (i == 3) std::this_thread::sleep_for(2500ms);  // so that a restarted lifetime would show
+    const auto offered = ticket_bytes(newest.session.get());
+    auto v = visit_once(proxy, options, newest.session.get());
+    REQUIRE(v.connected);
+    CHECK(v.resumed);
+    CHECK(v.status == 200);
+    CHECK(last_upstream_header(proxy, "X-Remote-User") == "alice");
+    REQUIRE(offerable(v));
+    // A new ticket, not the offered one handed back.
+    CHECK(ticket_bytes(v.session.get()) != offered);
+    CHECK(sealed_verified_at(v.session.get(), key_bytes) == first_verified);
+    // Its lifetime is what remains of the first verification's recheck_interval.
+    if (i >= 3) CHECK(SSL_SESSION_get_ticket_lifetime_hint(v.session.get()) <= 6);
+    newest = std::move(v);
+  }
+  CHECK(proxy.count_log({"ticket_not_resumed"}) == 0);
+
+  // Past recheck_interval after the FIRST full handshake, the newest ticket (issued moments ago) does
+  // not resume: resumption never extended the identity.
+  std::this_thread::sleep_until(started + 8500ms);
+  auto sixth = visit_once(proxy, options, newest.session.get());
+  REQUIRE(sixth.connected);
+  CHECK_FALSE(sixth.resumed);
+  CHECK(sixth.status == 200);
+  // The full handshake starts a new verification time.
+  REQUIRE(offerable(sixth));
+  const auto renewed = sealed_verified_at(sixth.session.get(), key_bytes);
+  REQUIRE(renewed);
+  CHECK(*renewed > *first_verified);
+  auto again = visit_once(proxy, options, sixth.session.get());
+  CHECK(again.resumed);
+}
+
+TEST_CASE("TLS 1.2: the ticket is re-used across resumptions and keeps resuming", "[resumption]") {
+  proxy_instance proxy;
+  const auto options = proxy.client("alice", TLS1_2_VERSION);
+  auto first = visit_once(proxy, options);
+  REQUIRE(first.status == 200);
+  REQUIRE(offerable(first));
+  for (int i = 1; i <= 3; ++i) {
+    INFO("resumption " << i);
+    auto v = visit_once(proxy, options, first.session.get());
+    REQUIRE(v.connected);
+    CHECK(v.resumed);
+    CHECK(v.status == 200);
+    CHECK(last_upstream_header(proxy, "X-Remote-User") == "alice");
+  }
+}

@@ -3,6 +3,7 @@
 #include "tests/support/http_text.hpp"
 
 #include <openssl/err.h>
+#include <openssl/hmac.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -178,6 +179,44 @@ ssl_session_ptr tamper_ticket(SSL_SESSION* session) {
   ssl_session_ptr copy{d2i_SSL_SESSION(nullptr, &in, der_length)};
   if (!copy) throw std::runtime_error("d2i_SSL_SESSION: " + ssl_errors());
   return copy;
+}
+
+std::string ticket_bytes(SSL_SESSION* session) {
+  const unsigned char* ticket = nullptr;
+  std::size_t length = 0;
+  SSL_SESSION_get0_ticket(session, &ticket, &length);
+  return ticket != nullptr ? std::string(reinterpret_cast<const char*>(ticket), length) : std::string();
+}
+
+ssl_session_ptr open_ticket(SSL_SESSION* session, const std::string& key_file_bytes) {
+  // OpenSSL's stateless ticket: key_name[16] iv[16] AES-CBC(i2d_SSL_SESSION) HMAC-SHA256[32] over the rest.
+  const std::string ticket = ticket_bytes(session);
+  if (key_file_bytes.size() != 80 || ticket.size() < 16 + 16 + 16 + 32) return nullptr;
+  if (ticket.compare(0, 16, key_file_bytes, 0, 16) != 0) return nullptr;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(ticket.data());
+  const auto* key = reinterpret_cast<const unsigned char*>(key_file_bytes.data());
+  const std::size_t mac_at = ticket.size() - 32;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_length = 0;
+  if (HMAC(EVP_sha256(), key + 16, 32, bytes, mac_at, mac, &mac_length) == nullptr || mac_length != 32 ||
+      CRYPTO_memcmp(mac, bytes + mac_at, 32) != 0) {
+    return nullptr;
+  }
+  std::unique_ptr<EVP_CIPHER_CTX, tls::ossl_deleter<EVP_CIPHER_CTX_free>> ctx{EVP_CIPHER_CTX_new()};
+  std::string plain(mac_at, '\0');
+  int out = 0;
+  int last = 0;
+  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, key + 48, bytes + 16) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &out, bytes + 32,
+                        static_cast<int>(mac_at - 32)) != 1 ||
+      EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + out, &last) != 1) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  const auto* in = reinterpret_cast<const unsigned char*>(plain.data());
+  ssl_session_ptr opened{d2i_SSL_SESSION(nullptr, &in, out + last)};
+  if (!opened) ERR_clear_error();
+  return opened;
 }
 
 }  // namespace cba::test

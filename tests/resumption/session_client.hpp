@@ -60,4 +60,11 @@ class session_client {
 // A copy of `session` whose ticket has one byte flipped in its encrypted part.
 ssl_session_ptr tamper_ticket(SSL_SESSION* session);
 
+// The ticket of `session` as the server sees it: decrypted with `key_file_bytes` (an 80-byte
+// nginx-format key: name[16] hmac[32] aes[32]) after checking its key name and HMAC, then parsed.
+// Null when the ticket is not under that key or does not authenticate.
+ssl_session_ptr open_ticket(SSL_SESSION* session, const std::string& key_file_bytes);
+// The raw ticket bytes (to tell a fresh ticket from a re-used one).
+std::string ticket_bytes(SSL_SESSION* session);
+
 }  // namespace cba::test

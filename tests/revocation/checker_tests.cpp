@@ -46,6 +46,13 @@ config::trust_config with_crl_files(const revocation_lab& lab, std::vector<std::
   return t;
 }
 
+// The lab's trust with these CRL files, asking about the leaf certificate only.
+config::trust_config leaf_with_crl_files(const revocation_lab& lab, std::vector<std::string> files) {
+  auto t = with_crl_files(lab, std::move(files));
+  t.revocation.check = config::revocation_check::leaf;
+  return t;
+}
+
 std::string describe(const revocation_verdict& v) {
   std::string out = std::string(status_name(v.status)) + " reason=" + std::string(reason_code(v.reason)) +
                     " source=" + v.source + " detail=" + v.detail;
@@ -61,8 +68,7 @@ std::string describe(const revocation_verdict& v) {
 
 TEST_CASE("CRL files: good and revoked leaves, mode defaults to hard") {
   revocation_lab lab;
-  auto trust = with_crl_files(lab, {"issuing-ca.crl"});
-  trust.revocation.check = config::revocation_check::leaf;
+  auto trust = leaf_with_crl_files(lab, {"issuing-ca.crl"});
   auto c = checker::create(trust);
   CHECK(c->mode() == config::revocation_mode::hard);
 
@@ -137,8 +143,7 @@ TEST_CASE("a CRL past its nextUpdate is not trusted") {
   const auto deadline = std::chrono::system_clock::now() + 2s;
   while (std::chrono::system_clock::now() < deadline) std::this_thread::sleep_for(100ms);
   log_capture logs;
-  auto trust = with_crl_files(lab, {"issuing-ca.crl"});
-  trust.revocation.check = config::revocation_check::leaf;
+  auto trust = leaf_with_crl_files(lab, {"issuing-ca.crl"});
   auto c = checker::create(trust, logs.options());
   const auto v = c->check_blocking(lab.chain("good"));
   INFO(describe(v));
@@ -154,8 +159,7 @@ TEST_CASE("a CRL whose signature does not verify is not trusted") {
   der.back() = static_cast<char>(der.back() ^ 0x01);  // inside the signature value
   cba::test::write_file(lab.file("tampered.crl"), der);
   log_capture logs;
-  auto trust = with_crl_files(lab, {"tampered.crl"});
-  trust.revocation.check = config::revocation_check::leaf;
+  auto trust = leaf_with_crl_files(lab, {"tampered.crl"});
   auto c = checker::create(trust, logs.options());
   const auto v = c->check_blocking(lab.chain("revoked"));
   INFO(describe(v));
@@ -166,8 +170,7 @@ TEST_CASE("a CRL whose signature does not verify is not trusted") {
 
 TEST_CASE("reload re-reads the CRL files: a revocation takes effect") {
   revocation_lab lab;
-  auto trust = with_crl_files(lab, {"issuing-ca.crl"});
-  trust.revocation.check = config::revocation_check::leaf;
+  auto trust = leaf_with_crl_files(lab, {"issuing-ca.crl"});
   auto c = checker::create(trust);
   CHECK(c->check_blocking(lab.chain("victim")).status == revocation_status::good);
   lab.revoke("issuing-ca", "victim");
@@ -180,8 +183,7 @@ TEST_CASE("reload re-reads the CRL files: a revocation takes effect") {
 
 TEST_CASE("refresh re-reads the CRL files on its own") {
   revocation_lab lab;
-  auto trust = with_crl_files(lab, {"issuing-ca.crl"});
-  trust.revocation.check = config::revocation_check::leaf;
+  auto trust = leaf_with_crl_files(lab, {"issuing-ca.crl"});
   trust.revocation.refresh = 200ms;
   auto c = checker::create(trust);
   CHECK(c->check_blocking(lab.chain("victim")).status == revocation_status::good);

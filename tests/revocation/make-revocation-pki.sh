@@ -17,6 +17,8 @@
 # Later CRLs: gencrl CA [SECONDS]; revocations: revoke CA LEAF (functions below, also callable as
 # `make-revocation-pki.sh --gencrl OUTDIR CA [SECONDS]` and `--revoke OUTDIR CA LEAF`).
 set -euo pipefail
+# shellcheck source=tests/pki/pki-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../pki/pki-lib.sh"
 
 gencrl() {  # OUT CA [SECONDS]
   local out=$1 ca=$2 secs=${3:-86400}
@@ -47,7 +49,8 @@ ca_config() {  # CA
   : >"$out/$ca/index.txt"
   echo 1000 >"$out/$ca/serial"
   echo 1000 >"$out/$ca/crlnumber"
-  cat >"$out/$ca/ca.cnf" <<CNF
+  {
+    cat <<CNF
 [ca]
 default_ca = ca_default
 [ca_default]
@@ -66,22 +69,12 @@ unique_subject = no
 copy_extensions = none
 [policy_any]
 commonName = supplied
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-[root_ext]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[issuing_ext]
-basicConstraints = critical, CA:TRUE, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign, digitalSignature
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-crlDistributionPoints = URI:$base/root-ca.crl
-authorityInfoAccess = OCSP;URI:$base/ocsp/root-ca
+CNF
+    pki_req_sections
+    pki_ca_sections root_ext issuing_ext "crlDistributionPoints = URI:$base/root-ca.crl" \
+      "authorityInfoAccess = OCSP;URI:$base/ocsp/root-ca"
+    # Leaves that only sign, without a subject key id: not pki_leaf_section's TLS leaves.
+    cat <<CNF
 [leaf_ext]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -103,6 +96,7 @@ extendedKeyUsage = OCSPSigning
 noCheck = ignored
 authorityKeyIdentifier = keyid:always
 CNF
+  } >"$out/$ca/ca.cnf"
 }
 
 key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$out/$1.key" 2>/dev/null; }

@@ -1,8 +1,8 @@
 // The running proxy with trust.revocation: curl presents certificates of the revocation lab's PKI; a
 // certificate revoked while the proxy runs is refused (403, reason revoked) after SIGHUP.
-#include "config/load.hpp"
 #include "proxy/server.hpp"
 #include "tests/revocation/revocation_lab.hpp"
+#include "tests/support/load_config_or_fail.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/recording_upstream.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -46,12 +46,7 @@ class revocation_proxy {
     y += "identity_headers: {set: {X-Remote-User: \"{sam_account_name}\"}}\n";
     y += "admin: {address: \"127.0.0.1:0\"}\n";
     y += "runtime: {io_threads: 2}\n";
-    auto loaded = config::load_text(y, dir_.file("cba-proxy.yaml"), dir_.path().string(), nullptr);
-    if (!loaded.config) {
-      std::string all;
-      for (const auto& p : loaded.problems) all += config::format(p) + "\n";
-      FAIL("the test config does not load:\n" << all << "\n" << y);
-    }
+    const auto cfg = test::load_config_or_fail(y, dir_);
     server_options options;
     options.log_sink = [this](const std::string& line) {
       {
@@ -60,7 +55,7 @@ class revocation_proxy {
       }
       changed_.notify_all();
     };
-    server_ = std::make_unique<server>(*loaded.config, std::move(options));
+    server_ = std::make_unique<server>(cfg, std::move(options));
     server_->start();
     port_ = server_->listener_endpoints().front().port();
     admin_port_ = server_->admin_endpoint()->port();

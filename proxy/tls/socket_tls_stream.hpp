@@ -1,0 +1,231 @@
+#pragma once
+// TLS straight on the socket: OpenSSL reads and writes the non-blocking file descriptor itself (a
+// send/recv BIO with MSG_NOSIGNAL), and the stream waits with socket.async_wait whenever OpenSSL
+// wants to read or write. asio::ssl::stream instead runs OpenSSL over a BIO pair and keeps two 17 KiB
+// engine buffers plus the pair's 2 x 17 KiB per connection whether it is busy or idle; here an idle
+// connection holds only its SSL object, whose record buffers SSL_MODE_RELEASE_BUFFERS frees.
+//
+// A drop-in for beast::ssl_stream<beast::tcp_stream> on the proxy's client side: async_read_some /
+// async_write_some (AsyncReadStream / AsyncWriteStream), async_handshake, async_shutdown,
+// native_handle, get_executor, and beast::get_lowest_layer reaching a beast::tcp_stream whose
+// expires_after / expires_at / expires_never bound this stream's operations the way Beast's do: when
+// the deadline passes the socket is closed and the pending operation ends with beast::error::timeout.
+// Errors are those asio::ssl::stream reports: asio::error::eof after the peer's close_notify,
+// ssl::error::stream_truncated when the TCP stream ends without one, the OpenSSL error (ssl category)
+// otherwise. At most one read-side (read) and one write-side (write, handshake, shutdown) operation may
+// be outstanding at a time, all on the stream's executor.
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/compose.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <openssl/ssl.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace cba::tls {
+
+// beast::tcp_stream whose expiry also bounds the waits of a socket_tls_stream on top of it. Its
+// expires_* hide the base's (reach them through this type, as beast::get_lowest_layer does).
+class deadline_tcp_stream : public boost::beast::tcp_stream {
+ public:
+  using clock = std::chrono::steady_clock;
+  enum class side : std::uint8_t { read = 0, write = 1 };
+
+  explicit deadline_tcp_stream(boost::beast::tcp_stream&& tcp);
+  deadline_tcp_stream(const deadline_tcp_stream&) = delete;
+  deadline_tcp_stream& operator=(const deadline_tcp_stream&) = delete;
+  ~deadline_tcp_stream();
+
+  void expires_after(clock::duration d);
+  void expires_at(clock::time_point t);
+  void expires_never();
+
+  // For socket_tls_stream: brackets one readiness wait. begin_wait arms the deadline (if any) for that
+  // side; end_wait disarms it and says whether it fired (then the socket was closed by it).
+  void begin_wait(side s);
+  bool end_wait(side s);
+
+ private:
+  struct state;
+  std::shared_ptr<state> state_;  // shared with the timer handlers, which must not outlive it
+};
+
+class socket_tls_stream {
+ public:
+  using next_layer_type = deadline_tcp_stream;
+  using executor_type = boost::beast::tcp_stream::executor_type;
+
+  // Throws boost::system::system_error when OpenSSL cannot make the SSL object (as asio's does).
+  socket_tls_stream(boost::beast::tcp_stream&& tcp, boost::asio::ssl::context& context);
+  socket_tls_stream(const socket_tls_stream&) = delete;
+  socket_tls_stream& operator=(const socket_tls_stream&) = delete;
+  ~socket_tls_stream();
+
+  executor_type get_executor() noexcept { return tcp_.get_executor(); }
+  SSL* native_handle() noexcept { return ssl_; }
+  next_layer_type& next_layer() noexcept { return tcp_; }
+  const next_layer_type& next_layer() const noexcept { return tcp_; }
+
+  template <class Token>
+  auto async_handshake(boost::asio::ssl::stream_base::handshake_type type, Token&& token) {
+    if (type == boost::asio::ssl::stream_base::server) {
+      SSL_set_accept_state(ssl_);
+    } else {
+      SSL_set_connect_state(ssl_);
+    }
+    return boost::asio::async_compose<Token, void(boost::system::error_code)>(
+        io_op<false>{this, op_kind::handshake, {}, {}}, token, tcp_.socket());
+  }
+
+  // Sends close_notify and waits for the peer's (like asio::ssl::stream::async_shutdown).
+  template <class Token>
+  auto async_shutdown(Token&& token) {
+    return boost::asio::async_compose<Token, void(boost::system::error_code)>(
+        io_op<false>{this, op_kind::shutdown, {}, {}}, token, tcp_.socket());
+  }
+
+  // Reads into the first non-empty buffer of the sequence.
+  template <class MutableBufferSequence, class Token>
+  auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
+    boost::asio::mutable_buffer first;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
+         ++it) {
+      first = boost::asio::mutable_buffer(*it);
+      if (first.size() != 0) break;
+    }
+    return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
+        io_op<true>{this, op_kind::read, first, {}}, token, tcp_.socket());
+  }
+
+  // Writes the first buffer, or (when it is short) as much of the sequence as fits one TLS record,
+  // gathered so a response head and the start of its body leave in one record and one send.
+  template <class ConstBufferSequence, class Token>
+  auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
+    boost::asio::const_buffer first;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
+         ++it) {
+      first = boost::asio::const_buffer(*it);
+      if (first.size() != 0) break;
+    }
+    if (first.size() < record_payload && boost::asio::buffer_size(buffers) > first.size()) {
+      return async_compose_write(gathered_write<ConstBufferSequence>{buffers}, std::forward<Token>(token));
+    }
+    return async_compose_write(direct_write{first}, std::forward<Token>(token));
+  }
+
+ private:
+  static constexpr std::size_t record_payload = 16 * 1024;
+
+  enum class op_kind : std::uint8_t { handshake, shutdown, read, write };
+  enum class want : std::uint8_t { nothing, read, write };
+
+  struct step_result {
+    want next = want::nothing;
+    boost::system::error_code ec;
+    std::size_t bytes = 0;
+  };
+
+  // One attempt of the OpenSSL call behind `kind`; never blocks.
+  step_result step(op_kind kind, void* data, std::size_t size);
+  static deadline_tcp_stream::side side_of(op_kind kind) noexcept {
+    return kind == op_kind::read ? deadline_tcp_stream::side::read : deadline_tcp_stream::side::write;
+  }
+
+  struct direct_write {
+    boost::asio::const_buffer buffer;
+    step_result operator()(socket_tls_stream& s) const {
+      return s.step(op_kind::write, const_cast<void*>(buffer.data()), buffer.size());
+    }
+  };
+
+  // Each attempt gathers the same bytes again (the caller keeps them unchanged until completion), so a
+  // retry after WANT_WRITE presents what OpenSSL expects (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER).
+  template <class Buffers>
+  struct gathered_write {
+    Buffers buffers;
+    step_result operator()(socket_tls_stream& s) const {
+      std::array<unsigned char, record_payload> gathered;
+      const auto n = boost::asio::buffer_copy(boost::asio::buffer(gathered), buffers);
+      return s.step(op_kind::write, gathered.data(), n);
+    }
+  };
+
+  struct no_write {
+    step_result operator()(socket_tls_stream&) const { return {}; }
+  };
+
+  template <class Write, class Token>
+  auto async_compose_write(Write write, Token&& token) {
+    return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
+        io_op<true, Write>{this, op_kind::write, {}, std::move(write)}, token, tcp_.socket());
+  }
+
+  // The composed operation: try the OpenSSL call; on WANT_READ/WANT_WRITE wait for the socket (under
+  // the lowest layer's deadline) and try again. A result available at once is posted, never invoked
+  // from inside the initiating function.
+  template <bool Sized, class Write = no_write>
+  struct io_op {
+    socket_tls_stream* s;
+    op_kind kind;
+    boost::asio::mutable_buffer read_buffer;
+    Write write;
+    enum class phase : std::uint8_t { start, waiting, posted } at = phase::start;
+    step_result posted_result{};
+
+    template <class Self>
+    void operator()(Self& self, boost::system::error_code ec = {}) {
+      if (at == phase::posted) return finish(self, posted_result.ec, posted_result.bytes);
+      if (at == phase::waiting) {
+        const bool timed_out = s->tcp_.end_wait(side_of(kind));
+        if (timed_out) return finish(self, boost::beast::error::timeout, 0);
+        if (ec) return finish(self, ec, 0);
+      }
+      step_result r;
+      if (kind == op_kind::write) {
+        r = write(*s);
+      } else {
+        r = s->step(kind, read_buffer.data(), read_buffer.size());
+      }
+      if (r.next == want::nothing) {
+        if (at == phase::start) {
+          at = phase::posted;
+          posted_result = r;
+          boost::asio::post(s->tcp_.get_executor(), std::move(self));
+          return;
+        }
+        return finish(self, r.ec, r.bytes);
+      }
+      at = phase::waiting;
+      s->tcp_.begin_wait(side_of(kind));
+      s->tcp_.socket().async_wait(r.next == want::read ? boost::asio::socket_base::wait_read
+                                                       : boost::asio::socket_base::wait_write,
+                                  std::move(self));
+    }
+
+    template <class Self>
+    static void finish(Self& self, boost::system::error_code ec, std::size_t n) {
+      if constexpr (Sized) {
+        self.complete(ec, n);
+      } else {
+        self.complete(ec);
+      }
+    }
+  };
+
+  deadline_tcp_stream tcp_;
+  SSL* ssl_ = nullptr;
+  int last_errno_ = 0;  // errno of the BIO's last failed send/recv, for SSL_ERROR_SYSCALL
+  friend struct socket_bio;
+};
+
+}  // namespace cba::tls
