@@ -245,17 +245,9 @@ TEST_CASE("directory: a DC outage gives 503 and /readyz 503, then recovers witho
   INFO(before.describe());
   REQUIRE(before.status == 200);
 
-  std::string log;
-  const bool stopped = lab.samba_down(log);
-  INFO(log);
-  REQUIRE(stopped);
-  struct restart_on_exit {
-    const lab_env& lab;
-    ~restart_on_exit() {
-      std::string ignored;
-      lab.samba_up(ignored);
-    }
-  } guard{lab};
+  const samba_outage outage(lab);
+  INFO(outage.log());
+  REQUIRE(outage.stopped());
 
   CHECK(eventually([&] { return admin_status(fx, "/readyz") == 503; }, 10s));
   // bob is not cached: his lookup needs the DC.
@@ -264,6 +256,7 @@ TEST_CASE("directory: a DC outage gives 503 and /readyz 503, then recovers witho
   CHECK(down.status == 503);
   CHECK(down.body.find("reason: directory_unavailable") != std::string::npos);
 
+  std::string log;
   const bool started = lab.samba_up(log);
   INFO(log);
   REQUIRE(started);

@@ -31,6 +31,26 @@ class lab_env {
   std::map<std::string, std::string> vars_;
 };
 
+// Samba stopped for an outage test, started again when this goes out of scope whatever the test did
+// (the other lab tests need it). stopped() and log() say how the stop went.
+class samba_outage {
+ public:
+  explicit samba_outage(const lab_env& lab) : lab_(lab), stopped_(lab.samba_down(log_)) {}
+  ~samba_outage() {
+    std::string ignored;
+    lab_.samba_up(ignored);
+  }
+  samba_outage(const samba_outage&) = delete;
+  samba_outage& operator=(const samba_outage&) = delete;
+  bool stopped() const { return stopped_; }
+  const std::string& log() const { return log_; }
+
+ private:
+  const lab_env& lab_;
+  std::string log_;
+  bool stopped_;
+};
+
 // co_awaits dir.lookup(upn) on a private io_context (the way a session would, from another thread).
 ldap::lookup_result lookup_now(ldap::directory& dir, const std::string& upn,
                                std::chrono::seconds limit = std::chrono::seconds(30));

@@ -20,6 +20,7 @@
 using namespace cba;
 using cba::test::lab_env;
 using cba::test::lookup_now;
+using cba::test::samba_outage;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
@@ -239,18 +240,9 @@ TEST_CASE("lab: DC stopped gives unavailable and not ready, restarted the same c
   REQUIRE(lookup_now(dir, "alice@example.test").has_value());
   REQUIRE(dir.ready());
 
-  std::string log;
-  const bool stopped = lab.samba_down(log);
-  INFO(log);
-  REQUIRE(stopped);
-  // Whatever happens next, leave the lab running for the other tests.
-  struct restart_on_exit {
-    const lab_env& lab;
-    ~restart_on_exit() {
-      std::string ignored;
-      lab.samba_up(ignored);
-    }
-  } guard{lab};
+  const samba_outage outage(lab);  // whatever happens next, the lab runs again for the other tests
+  INFO(outage.log());
+  REQUIRE(outage.stopped());
 
   CHECK(eventually([&] { return !dir.ready(); }, 10s));
   const auto down = lookup_now(dir, "bob@example.test");
@@ -260,6 +252,7 @@ TEST_CASE("lab: DC stopped gives unavailable and not ready, restarted the same c
   const auto errors_during = dir.stats().errors;
   CHECK(errors_during >= 1);
 
+  std::string log;
   const bool started = lab.samba_up(log);
   INFO(log);
   REQUIRE(started);
