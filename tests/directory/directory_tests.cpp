@@ -127,13 +127,16 @@ std::vector<std::string> altsecids_from_cert(const std::string& pem, const std::
   return lines;
 }
 
+// The access line is written once the response has gone out, so it can trail curl's exit: wait for it.
 bool log_has(const proxy_fixture& fx, std::initializer_list<std::string_view> parts) {
-  for (const auto& line : fx.log_lines()) {
-    bool all = true;
-    for (auto part : parts) all = all && line.find(part) != std::string::npos;
-    if (all) return true;
-  }
-  return false;
+  return fx.wait_for_log(
+      [&](const std::string& line) {
+        for (auto part : parts) {
+          if (line.find(part) == std::string::npos) return false;
+        }
+        return true;
+      },
+      5s);
 }
 
 void check_refused(const http_result& r, const std::string& reason) {
