@@ -1,6 +1,7 @@
 #include "proxy/request_relay.hpp"
 
 #include "proxy/admin/metrics.hpp"
+#include "proxy/http/head_writer.hpp"
 #include "proxy/http/header_policy.hpp"
 #include "proxy/upstream/pool.hpp"
 
@@ -14,6 +15,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <optional>
 #include <span>
 
@@ -199,7 +201,6 @@ class relay {
     auto& req = ctx_.request.get();
     // Counted per attempt: the Authorization header may have come or gone since the last one.
     fields_after_head_ = field_count(req);
-    bhttp::serializer<true, bhttp::buffer_body> serializer{req};
     // A body read from the client on an earlier attempt is sent from the held copy.
     const bool replay = body_read_;
     bool replay_pending = replay && !held_.empty();
@@ -209,7 +210,11 @@ class relay {
 
     up().tcp().expires_after(ctx_.idle_timeout);
     if (!req.body().more) {  // no body to send: the whole request in one write
-      auto [ec, n] = co_await bhttp::async_write(up(), serializer, use_tuple);
+      auto& head = up().head_buffer();
+      head.clear();
+      http::append_request_head(req, head);
+      if (req.chunked()) head += "0\r\n\r\n";  // an empty chunked body (a replay of one): its last chunk
+      auto [ec, n] = co_await asio::async_write(up(), asio::buffer(head), use_tuple);
       up().tcp().expires_never();
       if (ec) {
         fail(timed_out(ec) ? errc::upstream_timeout : errc::upstream_closed,
@@ -218,6 +223,7 @@ class relay {
       }
       co_return true;
     }
+    bhttp::serializer<true, bhttp::buffer_body> serializer{req};
     auto [ec, n] = co_await bhttp::async_write_header(up(), serializer, use_tuple);
     if (ec) {
       fail(timed_out(ec) ? errc::upstream_timeout : errc::upstream_closed,
@@ -372,7 +378,6 @@ class relay {
     res.keep_alive(keep_alive);
     out_.status = res.result_int();
 
-    bhttp::serializer<false, bhttp::buffer_body> serializer{res};
     std::span<char> chunk;
     res.body().data = nullptr;
     res.body().size = 0;
@@ -399,37 +404,68 @@ class relay {
       piece_ready = true;
     }
     auto& client_tcp = beast::get_lowest_layer(ctx_.client);
-    if (!piece_ready && !parser->is_done()) {  // the body follows in pieces: the head goes first
+    if (piece_ready || parser->is_done()) {
+      // The whole response is here (a HEAD, 204 or 304 response has a head only, whatever its
+      // framing headers say): head and body leave in one write.
+      auto& head = up().head_buffer();
+      head.clear();
+      http::append_response_head(res, head);
+      const std::array<asio::const_buffer, 2> whole{
+          asio::buffer(head), asio::buffer(chunk.data(), piece_ready ? res.body().size : 0)};
       client_tcp.expires_after(ctx_.idle_timeout);
-      auto [hec, hn] = co_await bhttp::async_write_header(ctx_.client, serializer, use_tuple);
-      if (hec) {
-        fail(errc::client_idle_timeout, "sending the response head: " + hec.message());
+      auto [wec, wn] = co_await asio::async_write(ctx_.client, whole, use_tuple);
+      if (wec) {
+        fail(errc::client_idle_timeout, "sending the response: " + wec.message());
         co_return;
       }
+    } else {
+      const bool streamed = co_await stream_response(*parser, until_close);
+      if (!streamed) co_return;
     }
+    client_tcp.expires_never();
+    up().tcp().expires_never();
+    out_.keep_alive = keep_alive;
+    // Only a connection whose exchange ended exactly at a message boundary can serve another request.
+    if (!until_close && parser->keep_alive() && up_buffer.size() == 0) lease_->release_reusable();
+  }
 
+  // The head first, then the body piece by piece as it arrives from the upstream (chunked towards the
+  // client when its length is unknown).
+  asio::awaitable<bool> stream_response(response_parser& parser, bool until_close) {
+    auto& res = parser.get();
+    auto& up_buffer = up().read_buffer();
+    auto& client_tcp = beast::get_lowest_layer(ctx_.client);
+    bhttp::serializer<false, bhttp::buffer_body> serializer{res};
+    res.body().data = nullptr;
+    res.body().size = 0;
+    res.body().more = true;
+    client_tcp.expires_after(ctx_.idle_timeout);
+    auto [hec, hn] = co_await bhttp::async_write_header(ctx_.client, serializer, use_tuple);
+    if (hec) {
+      fail(errc::client_idle_timeout, "sending the response head: " + hec.message());
+      co_return false;
+    }
+    std::span<char> chunk;
     while (!serializer.is_done()) {
-      if (piece_ready) {
-        piece_ready = false;  // written with the head below
-      } else if (!parser->is_done()) {
+      if (!parser.is_done()) {
         if (chunk.size() < relay_chunk) chunk = up().scratch(relay_chunk);
         res.body().data = chunk.data();
         res.body().size = chunk.size();
         up().tcp().expires_after(ctx_.idle_timeout);
-        auto [rec, rn] = co_await bhttp::async_read_some(up(), up_buffer, *parser, use_tuple);
+        auto [rec, rn] = co_await bhttp::async_read_some(up(), up_buffer, parser, use_tuple);
         if (rec == bhttp::error::need_buffer) rec = {};
         if (until_close && (rec == bhttp::error::end_of_stream || rec == asio::error::eof)) rec = {};
         if (rec) {
           fail(timed_out(rec) ? errc::upstream_timeout : errc::upstream_bad_response,
                "reading the response body from " + ctx_.upstream.name + ": " + rec.message());
-          co_return;
+          co_return false;
         }
         const auto got = chunk.size() - res.body().size;
-        if (got == 0 && !parser->is_done()) continue;  // see the request loop
+        if (got == 0 && !parser.is_done()) continue;  // see the request loop
         out_.bytes_out += got;
         res.body().data = got != 0 ? chunk.data() : nullptr;  // see the request loop
         res.body().size = got;
-        res.body().more = !parser->is_done();
+        res.body().more = !parser.is_done();
       } else {
         res.body().data = nullptr;
         res.body().size = 0;
@@ -440,14 +476,10 @@ class relay {
       if (wec == bhttp::error::need_buffer) wec = {};
       if (wec) {
         fail(errc::client_idle_timeout, "sending the response body: " + wec.message());
-        co_return;
+        co_return false;
       }
     }
-    client_tcp.expires_never();
-    up().tcp().expires_never();
-    out_.keep_alive = keep_alive;
-    // Only a connection whose exchange ended exactly at a message boundary can serve another request.
-    if (!until_close && parser->keep_alive() && up_buffer.size() == 0) lease_->release_reusable();
+    co_return true;
   }
 
   // Reads a 401's body to its end (bounded) so the connection can carry the retry; when it cannot be

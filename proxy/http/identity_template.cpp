@@ -2,6 +2,7 @@
 
 #include "proxy/http/ascii.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -96,6 +97,12 @@ std::string_view field_value(identity_field field, const cba::client_identity& i
 
 void append_header_safe(std::string& out, std::string_view value) {
   constexpr std::string_view hex = "0123456789ABCDEF";
+  // Values are nearly always clean: copy those in one piece.
+  if (std::none_of(value.begin(), value.end(), [](char c) { return ascii::is_ctl(c); })) {
+    out.append(value.data(), value.size());
+    return;
+  }
+  out.reserve(out.size() + value.size() + 8);
   for (char c : value) {
     if (ascii::is_ctl(c)) {
       const auto b = ascii::byte(c);

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstddef>
 #include <span>
+#include <string>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -89,6 +90,8 @@ public:
     if (scratch_.size() < size) scratch_.resize(size);
     return {scratch_.data(), size};
   }
+  // Where a whole message head is rendered before it is written (see proxy/http/head_writer.hpp).
+  std::string& head_buffer() noexcept { return head_buffer_; }
 
   // Whether an idle connection can carry another request: the peer has not closed it and has not
   // sent anything unsolicited. Non-blocking; reads nothing. Without `peek` only what is known without
@@ -101,6 +104,7 @@ private:
   std::variant<tcp_slot, tls_stream_type> stream_;
   boost::beast::flat_buffer read_buffer_;
   std::vector<char> scratch_;
+  std::string head_buffer_;
 };
 
 }  // namespace cba::upstream

@@ -153,6 +153,27 @@ TEST_CASE("a chunked response from the upstream arrives intact", "[body]") {
   CHECK(sha256_hex(read_file(out)) == sha256_hex(b.body));
 }
 
+TEST_CASE("a HEAD answered with chunked framing gets the head only; the next response on the connection is intact",
+          "[body]") {
+  proxy_fixture fx;
+  upstream_behaviour b;
+  b.chunked_response = true;
+  fx.upstream().set_behaviour(b);
+  auto c = fx.connect();
+  REQUIRE_FALSE(c->write("HEAD /head HTTP/1.1\r\nHost: localhost\r\n\r\n", 10s));
+  auto head = c->read_head(15s);
+  REQUIRE(head);
+  CHECK(head->status == 200);
+  CHECK(head->header("Transfer-Encoding") == "chunked");
+  // A body (even a lone last chunk) after a HEAD response would be read as the start of the next one.
+  REQUIRE_FALSE(c->write("GET /next HTTP/1.1\r\nHost: localhost\r\n\r\n", 10s));
+  auto next = c->read_final_response(15s);
+  INFO((next ? next->raw_head : std::string("no response")));
+  REQUIRE(next);
+  CHECK(next->status == 200);
+  CHECK(next->body == b.body);
+}
+
 TEST_CASE("Expect: 100-continue gets 100 before the body is sent, then completes", "[body]") {
   proxy_fixture fx;
   const std::string body = pattern_bytes(200000, 17);

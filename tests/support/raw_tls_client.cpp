@@ -121,7 +121,7 @@ error_code raw_tls_client::write(std::string_view bytes, std::chrono::millisecon
   return d.last_ = ec;
 }
 
-std::optional<raw_response> raw_tls_client::read_response(std::chrono::milliseconds timeout) {
+std::optional<raw_response> raw_tls_client::read_head(std::chrono::milliseconds timeout) {
   auto& d = *impl_;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::size_t end;
@@ -137,6 +137,15 @@ std::optional<raw_response> raw_tls_client::read_response(std::chrono::milliseco
   if (sp == std::string::npos) return std::nullopt;
   std::string_view code = std::string_view(head->start_line).substr(sp + 1, 3);
   std::from_chars(code.data(), code.data() + code.size(), r.status);
+  return r;
+}
+
+std::optional<raw_response> raw_tls_client::read_response(std::chrono::milliseconds timeout) {
+  auto& d = *impl_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto head = read_head(timeout);
+  if (!head) return std::nullopt;
+  raw_response r = std::move(*head);
   if (r.status / 100 == 1 || r.status == 204 || r.status == 304) return r;
   if (has_token(r.headers, "Transfer-Encoding", "chunked")) {
     chunked_decoder decoder;

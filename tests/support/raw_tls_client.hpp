@@ -45,6 +45,9 @@ class raw_tls_client {
   // One response (1xx included): head, then the body by Content-Length, chunked, or until close.
   // nullopt when the connection ended or the time ran out before a whole response; see last_error().
   std::optional<raw_response> read_response(std::chrono::milliseconds timeout);
+  // The next response head only (the answer to a HEAD request: no body follows whatever its framing
+  // headers say); whatever came after it stays for the next read.
+  std::optional<raw_response> read_head(std::chrono::milliseconds timeout);
   // Skips 1xx responses.
   std::optional<raw_response> read_final_response(std::chrono::milliseconds timeout);
   // True when the peer ends the connection (EOF, reset, TLS close) within `timeout`; bytes that arrive

@@ -297,12 +297,14 @@ struct recording_upstream::impl {
       std::string response = "HTTP/1.1 " + std::to_string(behaviour.status) + " " + status_text(behaviour.status) + "\r\n";
       response += "Content-Type: " + behaviour.content_type + "\r\n";
       for (const auto& [name, value] : behaviour.extra_headers) response += name + ": " + value + "\r\n";
+      const bool head_only = rec.method == "HEAD";  // the framing headers a GET would get, no body
       if (behaviour.chunked_response) {
         response += "Transfer-Encoding: chunked\r\n\r\n";
-        response += encode_chunked(body, behaviour.response_chunk_size == 0 ? 1 : behaviour.response_chunk_size);
+        if (!head_only)
+          response += encode_chunked(body, behaviour.response_chunk_size == 0 ? 1 : behaviour.response_chunk_size);
       } else {
         response += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-        response += body;
+        if (!head_only) response += body;
       }
       auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(response), token);
       if (wec) co_return;
