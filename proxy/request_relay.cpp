@@ -208,14 +208,19 @@ class relay {
     req.body().size = 0;
     req.body().more = replay ? replay_pending : !ctx_.request.is_done();
 
-    up().tcp().expires_after(ctx_.idle_timeout);
     if (!req.body().more) {  // no body to send: the whole request in one write
       auto& head = up().head_buffer();
       head.clear();
       http::append_request_head(req, head);
       if (req.chunked()) head += "0\r\n\r\n";  // an empty chunked body (a replay of one): its last chunk
-      auto [ec, n] = co_await asio::async_write(up(), asio::buffer(head), use_tuple);
-      up().tcp().expires_never();
+      boost::system::error_code ec;
+      const auto sent_now = up().write_now(head, ec);
+      if (!ec && sent_now < head.size()) {  // TLS, or a full socket buffer: wait, under the deadline
+        up().tcp().expires_after(ctx_.idle_timeout);
+        auto [wec, n] = co_await asio::async_write(up(), asio::buffer(head) + sent_now, use_tuple);
+        up().tcp().expires_never();
+        ec = wec;
+      }
       if (ec) {
         fail(timed_out(ec) ? errc::upstream_timeout : errc::upstream_closed,
              "sending the request head to " + ctx_.upstream.name + ": " + ec.message());
@@ -223,6 +228,7 @@ class relay {
       }
       co_return true;
     }
+    up().tcp().expires_after(ctx_.idle_timeout);
     bhttp::serializer<true, bhttp::buffer_body> serializer{req};
     auto [ec, n] = co_await bhttp::async_write_header(up(), serializer, use_tuple);
     if (ec) {

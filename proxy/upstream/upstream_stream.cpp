@@ -56,6 +56,23 @@ void upstream_stream::rebind(const executor_type& ex, boost::system::error_code&
   slot().rebind(ex, ec);
 }
 
+std::size_t upstream_stream::write_now(std::string_view bytes, boost::system::error_code& ec) noexcept {
+  ec.clear();
+  auto& socket = tcp().socket();
+  if (is_tls() || !socket.is_open()) return 0;
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const auto n = ::send(socket.native_handle(), bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (errno != EINTR) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK) ec.assign(errno, boost::system::system_category());
+      break;
+    }
+  }
+  return sent;
+}
+
 bool upstream_stream::idle_healthy(bool peek) noexcept {
   auto& socket = tcp().socket();
   if (!socket.is_open()) {

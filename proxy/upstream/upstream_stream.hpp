@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -73,6 +74,11 @@ public:
         },
         token, buffers);
   }
+
+  // Plain TCP only: sends what the socket takes right now, without waiting and without a deadline
+  // (a request head nearly always fits in the socket buffer, so the relay needs no timer and no
+  // suspension for it). Returns the bytes sent; 0 for TLS. `ec` is set when the connection failed.
+  std::size_t write_now(std::string_view bytes, boost::system::error_code& ec) noexcept;
 
   // Best effort, never fails: TLS close_notify (bounded by shutdown_timeout), then close the socket.
   boost::asio::awaitable<void> shutdown();
