@@ -90,3 +90,29 @@ TEST_CASE("idle_store take_all empties it", "[upstream][idle]") {
   CHECK(store.size() == 0);
   CHECK(store.take("a", t0, forever, closed) == nullptr);
 }
+
+TEST_CASE("idle_store take_preferring picks the caller's home first, then the newest of any home, never another key",
+          "[upstream][idle]") {
+  idle_store<conn> store(8);
+  std::vector<conn> closed;
+  constexpr idle_store<conn>::home_tag home_a = 0xA0, home_b = 0xB0;
+  store.put("", std::make_unique<int>(1), t0, closed, home_a);
+  store.put("", std::make_unique<int>(2), t0 + 1s, closed, home_b);
+  store.put("", std::make_unique<int>(3), t0 + 2s, closed, home_b);
+  store.put("S-1-5-21-1-1104", std::make_unique<int>(4), t0 + 3s, closed, home_a);
+
+  // Home A's only "" connection, although B's are newer.
+  auto first = store.take_preferring("", home_a, t0 + 5s, forever, closed);
+  REQUIRE(first.conn != nullptr);
+  CHECK(*first.conn == 1);
+  CHECK(first.idle_for == 5s);
+  // A has no "" connection left (its other one is another key's): the newest of any home.
+  auto second = store.take_preferring("", home_a, t0 + 5s, forever, closed);
+  REQUIRE(second.conn != nullptr);
+  CHECK(*second.conn == 3);
+  CHECK(second.idle_for == 3s);
+  CHECK(*store.take_preferring("", home_a, t0 + 5s, forever, closed).conn == 2);
+  CHECK(store.take_preferring("", home_a, t0 + 5s, forever, closed).conn == nullptr);
+  CHECK(store.size() == 1);
+  CHECK(closed.empty());
+}

@@ -517,3 +517,38 @@ TEST_CASE("upstream_stream shutdown closes the connection", "[upstream][stream]"
   run(ioc, leased->stream().shutdown());
   CHECK_FALSE(leased->stream().tcp().socket().is_open());
 }
+
+TEST_CASE("pool hands a briefly idle connection to a caller that can retry without peeking, and peeks for one that cannot",
+          "[upstream][pool]") {
+  loopback_server server(server_mode::close_after_response, nullptr);
+  net::io_context ioc;
+  pool p(upstream_for(server, false), nullptr);
+  const auto idle_closed_connection = [&] {
+    auto lease = run(ioc, acquire(p, ""));
+    REQUIRE(lease.has_value());
+    CHECK(run(ioc, get(lease->stream())) != "");
+    REQUIRE(wait_readable(lease->stream()));  // the upstream's FIN has arrived
+    lease->release_reusable();
+  };
+  const auto acquire_retryable = [&p](bool can_retry) -> net::awaitable<acquire_result> {
+    co_return co_await p.acquire("", co_await net::this_coro::executor, can_retry);
+  };
+
+  idle_closed_connection();
+  // Within pool::unprobed_idle the closed connection is handed over as it is: the caller's request
+  // would fail on it and be retried on a new one (the relay's stale retry).
+  {
+    auto unprobed = run(ioc, acquire_retryable(true));
+    REQUIRE(unprobed.has_value());
+    CHECK(unprobed->reused());
+    CHECK(p.stats().reuses == 1);
+  }  // the lease ends unreleased: that connection is closed, not pooled again
+
+  idle_closed_connection();
+  // A caller that cannot retry gets the peek: the closed connection is dropped, a new one made.
+  auto probed = run(ioc, acquire_retryable(false));
+  REQUIRE(probed.has_value());
+  CHECK_FALSE(probed->reused());
+  CHECK(p.stats().reuses == 1);
+  CHECK(p.stats().connects == 3);
+}
