@@ -8,6 +8,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
@@ -418,8 +419,17 @@ class relay {
       http::append_response_head(res, head);
       const std::array<asio::const_buffer, 2> whole{
           asio::buffer(head), asio::buffer(chunk.data(), piece_ready ? res.body().size : 0)};
-      client_tcp.expires_after(ctx_.idle_timeout);
-      auto [wec, wn] = co_await asio::async_write(ctx_.client, whole, use_tuple);
+      boost::system::error_code wec;
+      beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(whole);
+      rest.consume(ctx_.client.write_now(rest, wec));
+      // What the socket did not take now follows once it can; a write that has to wait is retried with
+      // exactly the buffers write_now saw, as OpenSSL requires (hence write_some, not asio::async_write).
+      while (!wec && asio::buffer_size(rest) > 0) {
+        client_tcp.expires_after(ctx_.idle_timeout);
+        auto [async_ec, n] = co_await ctx_.client.async_write_some(rest, use_tuple);
+        wec = async_ec;
+        rest.consume(n);
+      }
       if (wec) {
         fail(errc::client_idle_timeout, "sending the response: " + wec.message());
         co_return;

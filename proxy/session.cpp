@@ -34,6 +34,8 @@
 #include <array>
 #include <chrono>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace cba {
 namespace {
@@ -78,7 +80,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
                  std::uint64_t id)
       : s_(services),
         l_(listener),
-        stream_(beast::tcp_stream(std::move(socket)), listener.tls),
+        stream_(std::move(socket), listener.tls),
         header_timer_(stream_.get_executor()),
         id_(id),
         scanner_(http::head_limits{listener.config.limits.request_header_bytes,
@@ -93,6 +95,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
     // GCC 12 miscompiles co_await inside a condition; every awaited value is named first.
     const bool handshake_ok = co_await handshake();
     if (!handshake_ok) co_return;
+    tls::resumption_policy::release_handshake_state(stream_.native_handle());
     co_await check_revocation();
     if (!revocation_refused_) co_await resolve_identity();
     schedule_recheck();
@@ -127,6 +130,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
     auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, use_tuple);
     tcp.expires_never();
     if (const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) sni_ = name;
+    if (!ec && tls::resumption_policy::certificate_request_skipped(ssl)) {
+      verdict_ = tls::peer_verdict{errc::handshake_failed,
+                                   "an accepted session ticket did not resume, and no client certificate was requested",
+                                   false};
+    }
     // Success with no_client_certificate happens only under client_certificate: optional; any other
     // verdict with a completed handshake would be a bug in the callback, so it is refused too.
     const bool verified = verdict_.reason == errc::ok || verdict_.reason == errc::no_client_certificate;
@@ -242,6 +250,25 @@ class client_session : public std::enable_shared_from_this<client_session> {
     }
     identity.account = std::move(*found);
     identity_ = std::move(identity);
+    compact_identity();
+  }
+
+  // The identity is held for the connection's lifetime, idle or not: keep only what requests, access
+  // lines and re-checks read (template fields, account key), without the slack string growth left.
+  void compact_identity() {
+    if (!identity_) return;
+    const auto fit = [](std::string& s) { s.shrink_to_fit(); };
+    auto& cert = identity_->certificate;
+    for (auto* s : {&cert.sha256_hex, &cert.subject, &cert.issuer, &cert.serial_hex, &cert.rfc9440, &cert.subject_cn,
+                    &identity_->upn}) {
+      fit(*s);
+    }
+    std::vector<std::string>().swap(cert.san_upns);  // read by UPN selection, done
+    if (auto& account = identity_->account) {
+      for (auto* s : {&account->upn, &account->sam_account_name, &account->sid, &account->dn}) fit(*s);
+      std::vector<std::string>().swap(account->alt_security_identities);  // read by the mapping, done
+      std::vector<std::string>().swap(account->member_of);                // never read per request
+    }
   }
 
   // The identity is due again trust.recheck_interval after its certificate was verified (for a resumed
@@ -299,8 +326,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
     recheck_at_ = steady::now() + std::chrono::duration_cast<steady::duration>(s_.config.trust.recheck_interval);
   }
 
-  // Waits for the first bytes of the next request with only this small frame and a small buffer alive:
-  // an idle keep-alive connection holds neither serve_request's frame nor a request-sized buffer.
+  // Waits for the first bytes of the next request with only this small frame alive and no buffer
+  // until they are readable: an idle keep-alive connection holds neither serve_request's frame nor a
+  // request buffer.
   // false: the client ended the connection or stayed silent past its deadline (a quiet close).
   asio::awaitable<bool> await_request() {
     if (buffer_.size() > 0) co_return true;  // pipelined bytes of the next request
@@ -308,7 +336,18 @@ class client_session : public std::enable_shared_from_this<client_session> {
     s_.connections.set_busy(id_, false);
     auto& tcp = beast::get_lowest_layer(stream_);
     tcp.expires_after(request_seq_ == 0 ? l_.config.limits.header_timeout : l_.config.limits.idle_timeout);
-    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(idle_read_bytes), use_tuple);
+    auto [wait_ec] = co_await stream_.async_wait_readable(use_tuple);  // no buffer held while idle
+    if (wait_ec) {
+      tcp.expires_never();
+      co_return false;
+    }
+    boost::system::error_code ec;
+    auto n = stream_.read_now(buffer_.prepare(idle_read_bytes), ec);
+    if (n == 0 && !ec) {  // readable, but no whole record yet
+      auto [read_ec, read_n] = co_await stream_.async_read_some(buffer_.prepare(idle_read_bytes), use_tuple);
+      ec = read_ec;
+      n = read_n;
+    }
     buffer_.commit(n);
     tcp.expires_never();
     co_return !ec;

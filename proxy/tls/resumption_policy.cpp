@@ -26,6 +26,9 @@ constexpr milliseconds future_tolerance{std::chrono::minutes(1)};
 constexpr milliseconds max_verdict_ttl{std::chrono::minutes(1)};
 constexpr std::size_t verdict_cache_capacity = 4096;
 constexpr std::size_t header_size = 4 + 8;  // magic + verified_at
+// Distinct CA certificates shared between connections: a deployment has a handful; the bound only
+// keeps a pathological trust store from growing it without limit.
+constexpr std::size_t interned_ca_capacity = 256;
 
 // Per connection: the identity the ticket carried (re-issued unchanged in new tickets), or why the
 // offered ticket was refused.
@@ -34,7 +37,20 @@ struct connection_state {
   std::optional<std::int64_t> verified_at_ms;
   std::shared_ptr<const verified_ticket_chain> chain;  // of the resumed ticket, above the leaf
   std::string refused;
+  bool certificate_request_dropped = false;  // SSL_VERIFY_NONE set for an accepted TLS 1.3 ticket
 };
+
+// After the ticket callback accepts a TLS 1.3 ticket, OpenSSL 3.0 still falls back to a full
+// handshake when the ticket's cipher suite hashes differently from the one chosen for this connection
+// (the only fallback left: no early data, one identity; a bad binder aborts). Same hash: it resumes.
+bool resumes_for_sure(SSL* ssl, SSL_SESSION* session) {
+  const SSL_CIPHER* chosen = SSL_get_pending_cipher(ssl);
+  const SSL_CIPHER* ticket = session != nullptr ? SSL_SESSION_get0_cipher(session) : nullptr;
+  if (chosen == nullptr || ticket == nullptr) return false;
+  const EVP_MD* a = SSL_CIPHER_get_handshake_digest(chosen);
+  const EVP_MD* b = SSL_CIPHER_get_handshake_digest(ticket);
+  return a != nullptr && b != nullptr && EVP_MD_get_type(a) == EVP_MD_get_type(b);
+}
 
 // The app data parsed in place: the certificates stay views into it.
 struct identity_view {
@@ -242,6 +258,47 @@ std::size_t verdict_cache::size() const {
   return entries_.size();
 }
 
+// ---- ca_interner ----
+
+ca_interner::ca_interner(std::size_t capacity) : capacity_(capacity) {}
+
+std::size_t ca_interner::key_hash::operator()(const key& k) const noexcept {
+  std::size_t h = 0;
+  std::memcpy(&h, k.data(), sizeof h);  // already a uniform hash
+  return h;
+}
+
+X509* ca_interner::intern(X509* cert) {
+  if (cert == nullptr) return nullptr;
+  const clear_errors_on_exit guard;
+  key k{};
+  unsigned int length = 0;
+  if (X509_digest(cert, sha256(), k.data(), &length) != 1 || length != k.size()) return nullptr;
+  const std::lock_guard lock(mutex_);
+  if (auto it = certificates_.find(k); it != certificates_.end()) {
+    return X509_cmp(it->second.get(), cert) == 0 ? it->second.get() : nullptr;
+  }
+  if (certificates_.size() >= capacity_) return nullptr;
+  return certificates_.emplace(k, up_ref(cert)).first->second.get();
+}
+
+x509_ptr ca_interner::find_der(std::string_view der) const {
+  key k{};
+  unsigned int length = 0;
+  if (EVP_Digest(der.data(), der.size(), k.data(), &length, sha256(), nullptr) != 1 || length != k.size()) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  const std::lock_guard lock(mutex_);
+  const auto it = certificates_.find(k);
+  return it != certificates_.end() ? up_ref(it->second.get()) : nullptr;
+}
+
+std::size_t ca_interner::size() const {
+  const std::lock_guard lock(mutex_);
+  return certificates_.size();
+}
+
 // ---- resumption_policy ----
 
 milliseconds resumption_policy::verdict_ttl(milliseconds recheck_interval) {
@@ -258,6 +315,7 @@ std::shared_ptr<const resumption_policy> resumption_policy::create(std::shared_p
   created->recheck_interval_ = recheck_interval;
   created->now_ = now;
   created->cache_ = std::make_unique<verdict_cache>(verdict_cache_capacity, verdict_ttl(recheck_interval));
+  created->interner_ = std::make_unique<ca_interner>(interned_ca_capacity);
   return created;
 }
 
@@ -340,6 +398,14 @@ SSL_TICKET_RETURN resumption_policy::decrypted(SSL* ssl, SSL_SESSION* session, c
       return SSL_TICKET_RETURN_IGNORE_RENEW;
     }
     s->refused.clear();
+    if (SSL_version(ssl) == TLS1_3_VERSION && resumes_for_sure(ssl, session)) {
+      // OpenSSL keeps the ClientHello transcript buffered for a client certificate that a resumption
+      // never asks for, for the connection's lifetime, unless no certificate is to be requested: with
+      // the ticket's identity accepted, none is (this connection only; certificate_request_skipped
+      // refuses the connection should the handshake not resume after all).
+      SSL_set_verify(ssl, SSL_VERIFY_NONE, nullptr);
+      s->certificate_request_dropped = true;
+    }
     // TLS 1.3 clients use a ticket once, so a resumed connection hands out a fresh one (carrying the
     // original verification time); TLS 1.2 renews only tickets under an older key.
     if (SSL_version(ssl) == TLS1_3_VERSION || status == SSL_TICKET_SUCCESS_RENEW) return SSL_TICKET_RETURN_USE_RENEW;
@@ -381,8 +447,12 @@ std::optional<std::string> resumption_policy::admit(SSL* ssl, SSL_SESSION* sessi
     std::vector<x509_ptr> chain;
     std::vector<X509*> presented;
     for (const auto der : identity->chain_der) {
-      const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-      x509_ptr cert{d2i_X509(nullptr, &p, static_cast<long>(der.size()))};
+      // A CA certificate with exactly these bytes was parsed before: the shared copy, same content.
+      x509_ptr cert = interner_->find_der(der);
+      if (!cert) {
+        const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+        cert.reset(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+      }
       if (!cert) {
         ERR_clear_error();
         return "the ticket's certificate chain does not parse";
@@ -392,6 +462,10 @@ std::optional<std::string> resumption_policy::admit(SSL* ssl, SSL_SESSION* sessi
     }
     peer_verdict verdict = policy_->verify(leaf, presented);
     if (verdict.reason != errc::ok) return "the certificate no longer passes the policy: " + verdict.detail;
+    // Passed: the connection (and the cache entry) hold shared copies, not this ticket's own parse.
+    for (auto& cert : chain) {
+      if (X509* shared = interner_->intern(cert.get()); shared != nullptr && shared != cert.get()) cert = up_ref(shared);
+    }
     if (key) {
       std::vector<x509_ptr> shared;
       for (const auto& cert : chain) shared.push_back(up_ref(cert.get()));
@@ -445,6 +519,51 @@ std::optional<std::chrono::system_clock::time_point> resumption_policy::verified
 std::string resumption_policy::refused_ticket_reason(SSL* ssl) {
   const connection_state* s = state(ssl, false);
   return s != nullptr ? s->refused : std::string();
+}
+
+bool resumption_policy::certificate_request_skipped(SSL* ssl) {
+  const connection_state* s = state(ssl, false);
+  return s != nullptr && s->certificate_request_dropped && SSL_session_reused(ssl) != 1;
+}
+
+void resumption_policy::release_handshake_state(SSL* ssl) {
+  if (ssl == nullptr || SSL_is_init_finished(ssl) != 1) return;
+  const auto* keepalive = static_cast<const policy_keepalive*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keepalive_index()));
+  if (keepalive == nullptr || !*keepalive) return;
+  const resumption_policy& self = **keepalive;
+  // Every ticket this connection hands out was built inside the handshake; nothing reads the identity
+  // data afterwards (verified_at and verified_chain use verified_at_ms and the parsed chain).
+  if (SSL_SESSION* session = SSL_get_session(ssl)) SSL_SESSION_set1_ticket_appdata(session, nullptr, 0);
+  if (connection_state* s = state(ssl, false)) {
+    std::string().swap(s->resumed_appdata);
+    std::string().swap(s->refused);
+  }
+  // The CA certificates above the leaf of a chain that passed the policy, and the same certificates
+  // where the client presented them, become the shared copies (same content, one parse per process).
+  const peer_verdict* verdict = certificate_policy::attached(ssl);
+  STACK_OF(X509)* verified = SSL_get0_verified_chain(ssl);
+  if (verdict == nullptr || verdict->reason != errc::ok || verified == nullptr) return;
+  const auto share = [](STACK_OF(X509)* stack, int i, X509* shared) {
+    X509* own = sk_X509_value(stack, i);
+    if (shared == nullptr || shared == own) return;
+    X509_up_ref(shared);
+    sk_X509_set(stack, i, shared);
+    X509_free(own);
+  };
+  for (int i = 1; i < sk_X509_num(verified); ++i) share(verified, i, self.interner_->intern(sk_X509_value(verified, i)));
+  if (STACK_OF(X509)* presented = SSL_get_peer_cert_chain(ssl)) {
+    for (int i = 0; i < sk_X509_num(presented); ++i) {
+      X509* cert = sk_X509_value(presented, i);
+      if (cert == SSL_get0_peer_certificate(ssl)) continue;  // the leaf stays the session's own
+      // Only certificates already taken in from a verified chain: nothing a client merely presents.
+      for (int j = 1; j < sk_X509_num(verified); ++j) {
+        if (X509_cmp(sk_X509_value(verified, j), cert) == 0) {
+          share(presented, i, sk_X509_value(verified, j));
+          break;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace cba::tls

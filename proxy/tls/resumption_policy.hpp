@@ -109,6 +109,39 @@ class verdict_cache {
   std::atomic<std::uint64_t> misses_{0};
 };
 
+// One shared, parsed copy of each CA certificate seen in verified chains. Every connection's handshake
+// parses the intermediates its client presents (5-6 KiB of heap each, decoded key included) and
+// OpenSSL keeps them for the connection's lifetime; swapped for the shared copy once the handshake is
+// over, an idle connection holds only its own leaf. A resumed connection's chain (from its ticket) is
+// made of the shared copies too, and a ticket certificate already known is not parsed again. Only
+// certificates from a chain that passed the policy are taken in, matched by SHA-256 of their DER
+// (and compared again in full, X509_cmp, when swapped), so a swap never changes a certificate's
+// content. Bounded: past `capacity` nothing new is taken in (the connection then keeps its own copy).
+// Thread-safe (one mutex, a hash lookup under it). Sharing never makes a certificate trusted: every
+// chain is verified as before; this only decides which identical copy is kept.
+class ca_interner {
+ public:
+  explicit ca_interner(std::size_t capacity);
+  ca_interner(const ca_interner&) = delete;
+  ca_interner& operator=(const ca_interner&) = delete;
+
+  // The shared certificate with the same content as `cert` (taking `cert` in when new and there is
+  // room), or nullptr when there is none.
+  X509* intern(X509* cert);
+  // A new reference to the shared certificate whose DER is exactly `der`, or null (nothing parsed).
+  x509_ptr find_der(std::string_view der) const;
+  std::size_t size() const;
+
+ private:
+  using key = std::array<unsigned char, 32>;
+  struct key_hash {
+    std::size_t operator()(const key& k) const noexcept;
+  };
+  const std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::unordered_map<key, x509_ptr, key_hash> certificates_;
+};
+
 class resumption_policy : public std::enable_shared_from_this<resumption_policy> {
  public:
   using clock_function = std::chrono::system_clock::time_point (*)();
@@ -136,6 +169,19 @@ class resumption_policy : public std::enable_shared_from_this<resumption_policy>
   static std::vector<x509_ptr> verified_chain(SSL* ssl);
   // Why the last ticket this connection offered was not resumed ("" when none was refused), for logs.
   static std::string refused_ticket_reason(SSL* ssl);
+  // A TLS 1.3 ticket that is sure to resume (admitted, and its cipher suite's hash matches the one
+  // chosen) makes the decrypt callback drop this connection's client-certificate request (a resumption
+  // never sends one, but OpenSSL keeps the ClientHello transcript buffered for it, ~2-3 KiB, for the
+  // connection's lifetime). True when that happened and the handshake nevertheless did not resume:
+  // the client was never asked for its certificate, and the connection must be refused.
+  static bool certificate_request_skipped(SSL* ssl);
+  // Once the handshake is over (tickets sent, refused_ticket_reason read): frees what only the
+  // handshake needed, so an idle connection holds less. The identity data in the session (already in
+  // the tickets sent) and the resumed ticket's copy of it are dropped; the CA certificates of the
+  // verified and presented chains are swapped for shared copies of the same certificates (ca_interner).
+  // verified_at, verified_chain and the peer certificate answer as before. Does nothing on an SSL
+  // whose context has no resumption_policy.
+  static void release_handshake_state(SSL* ssl);
 
   std::chrono::milliseconds recheck_interval() const noexcept { return recheck_interval_; }
   const verdict_cache& cache() const noexcept { return *cache_; }
@@ -153,6 +199,7 @@ class resumption_policy : public std::enable_shared_from_this<resumption_policy>
   std::chrono::milliseconds recheck_interval_{std::chrono::minutes(5)};
   clock_function now_ = &std::chrono::system_clock::now;
   std::unique_ptr<verdict_cache> cache_;  // mutable state behind a const policy (thread-safe)
+  std::unique_ptr<ca_interner> interner_;  // the same
 };
 
 }  // namespace cba::tls

@@ -20,21 +20,25 @@ namespace asio = boost::asio;
 // deadline_tcp_stream
 
 struct deadline_tcp_stream::state {
-  explicit state(const boost::beast::tcp_stream::executor_type& ex, asio::ip::tcp::socket& s)
-      : timers{asio::steady_timer(ex), asio::steady_timer(ex)}, socket(&s) {}
+  explicit state(asio::ip::tcp::socket&& s)
+      : socket(std::move(s)), timers{asio::steady_timer(socket.get_executor()), asio::steady_timer(socket.get_executor())} {}
+  asio::ip::tcp::socket socket;
   clock::time_point at = clock::time_point::max();
   std::array<asio::steady_timer, 2> timers;
   std::array<std::uint64_t, 2> tick{};
   std::array<bool, 2> armed{};
   std::array<bool, 2> fired{};
-  asio::ip::tcp::socket* socket;  // lives in the tcp_stream's shared implementation, never moves
 };
 
-deadline_tcp_stream::deadline_tcp_stream(boost::beast::tcp_stream&& tcp)
-    : boost::beast::tcp_stream(std::move(tcp)),
-      state_(std::make_shared<state>(get_executor(), socket())) {}
+deadline_tcp_stream::deadline_tcp_stream(asio::ip::tcp::socket&& socket)
+    : state_(std::make_shared<state>(std::move(socket))) {}
+
+deadline_tcp_stream::deadline_tcp_stream(boost::beast::tcp_stream&& tcp) : deadline_tcp_stream(tcp.release_socket()) {}
 
 deadline_tcp_stream::~deadline_tcp_stream() = default;
+
+asio::ip::tcp::socket& deadline_tcp_stream::socket() noexcept { return state_->socket; }
+deadline_tcp_stream::executor_type deadline_tcp_stream::get_executor() noexcept { return state_->socket.get_executor(); }
 
 void deadline_tcp_stream::expires_after(clock::duration d) { state_->at = clock::now() + d; }
 void deadline_tcp_stream::expires_at(clock::time_point t) { state_->at = t; }
@@ -54,7 +58,7 @@ void deadline_tcp_stream::begin_wait(side s) {
     if (!sp || sp->tick[i] != tick) return;  // the stream is gone, or the wait already ended
     sp->fired[i] = true;
     boost::system::error_code ignored;
-    sp->socket->close(ignored);  // ends the pending wait; the operation reports timeout
+    sp->socket.close(ignored);  // ends the pending wait; the operation reports timeout
   });
 }
 
@@ -138,7 +142,10 @@ struct socket_bio {
 // socket_tls_stream
 
 socket_tls_stream::socket_tls_stream(boost::beast::tcp_stream&& tcp, asio::ssl::context& context)
-    : tcp_(std::move(tcp)), ssl_(SSL_new(context.native_handle())) {
+    : socket_tls_stream(tcp.release_socket(), context) {}
+
+socket_tls_stream::socket_tls_stream(asio::ip::tcp::socket&& socket, asio::ssl::context& context)
+    : tcp_(std::move(socket)), ssl_(SSL_new(context.native_handle())) {
   if (ssl_ == nullptr) {
     const boost::system::error_code ec(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category());
     throw boost::system::system_error(ec, "SSL_new");
@@ -169,6 +176,10 @@ socket_tls_stream::step_result socket_tls_stream::step(op_kind kind, void* data,
     return r;
   }
   if ((kind == op_kind::read || kind == op_kind::write) && size == 0) return r;
+  if (kind == op_kind::wait_readable) {
+    if (SSL_has_pending(ssl_) != 1) r.next = want::read;
+    return r;
+  }
   ERR_clear_error();
   last_errno_ = 0;
   int ret = 0;
@@ -187,6 +198,8 @@ socket_tls_stream::step_result socket_tls_stream::step(op_kind kind, void* data,
     case op_kind::write:
       ret = SSL_write_ex(ssl_, data, size, &r.bytes);
       break;
+    case op_kind::wait_readable:
+      break;  // answered above
   }
   const int error = SSL_get_error(ssl_, ret);
   const unsigned long queued = ERR_get_error();

@@ -7,17 +7,20 @@
 //
 // A drop-in for beast::ssl_stream<beast::tcp_stream> on the proxy's client side: async_read_some /
 // async_write_some (AsyncReadStream / AsyncWriteStream), async_handshake, async_shutdown,
-// native_handle, get_executor, and beast::get_lowest_layer reaching a beast::tcp_stream whose
-// expires_after / expires_at / expires_never bound this stream's operations the way Beast's do: when
-// the deadline passes the socket is closed and the pending operation ends with beast::error::timeout.
+// native_handle, get_executor, and beast::get_lowest_layer reaching a deadline_tcp_stream (socket()
+// and beast::tcp_stream's expires_after / expires_at / expires_never) whose deadline bounds this
+// stream's operations the way Beast's does: when the deadline passes the socket is closed and the
+// pending operation ends with beast::error::timeout.
 // Errors are those asio::ssl::stream reports: asio::error::eof after the peer's close_notify,
 // ssl::error::stream_truncated when the TCP stream ends without one, the OpenSSL error (ssl category)
-// otherwise. At most one read-side (read) and one write-side (write, handshake, shutdown) operation may
-// be outstanding at a time, all on the stream's executor.
+// otherwise. At most one read-side (read, wait_readable) and one write-side (write, handshake,
+// shutdown) operation may be outstanding at a time, all on the stream's executor.
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
@@ -34,17 +37,23 @@
 
 namespace cba::tls {
 
-// beast::tcp_stream whose expiry also bounds the waits of a socket_tls_stream on top of it. Its
-// expires_* hide the base's (reach them through this type, as beast::get_lowest_layer does).
-class deadline_tcp_stream : public boost::beast::tcp_stream {
+// The TCP socket under a socket_tls_stream, with beast::tcp_stream's deadline interface
+// (expires_after / expires_at / expires_never) bounding that stream's waits. Not a beast::tcp_stream:
+// that one keeps a second shared block (socket, three timers) per connection that nothing here uses.
+class deadline_tcp_stream {
  public:
   using clock = std::chrono::steady_clock;
+  using executor_type = boost::asio::any_io_executor;
   enum class side : std::uint8_t { read = 0, write = 1 };
 
-  explicit deadline_tcp_stream(boost::beast::tcp_stream&& tcp);
+  explicit deadline_tcp_stream(boost::asio::ip::tcp::socket&& socket);
+  explicit deadline_tcp_stream(boost::beast::tcp_stream&& tcp);  // takes its socket
   deadline_tcp_stream(const deadline_tcp_stream&) = delete;
   deadline_tcp_stream& operator=(const deadline_tcp_stream&) = delete;
   ~deadline_tcp_stream();
+
+  boost::asio::ip::tcp::socket& socket() noexcept;
+  executor_type get_executor() noexcept;
 
   void expires_after(clock::duration d);
   void expires_at(clock::time_point t);
@@ -57,15 +66,16 @@ class deadline_tcp_stream : public boost::beast::tcp_stream {
 
  private:
   struct state;
-  std::shared_ptr<state> state_;  // shared with the timer handlers, which must not outlive it
+  std::shared_ptr<state> state_;  // the socket and the timers; the timer handlers hold weak references
 };
 
 class socket_tls_stream {
  public:
   using next_layer_type = deadline_tcp_stream;
-  using executor_type = boost::beast::tcp_stream::executor_type;
+  using executor_type = deadline_tcp_stream::executor_type;
 
   // Throws boost::system::system_error when OpenSSL cannot make the SSL object (as asio's does).
+  socket_tls_stream(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context& context);
   socket_tls_stream(boost::beast::tcp_stream&& tcp, boost::asio::ssl::context& context);
   socket_tls_stream(const socket_tls_stream&) = delete;
   socket_tls_stream& operator=(const socket_tls_stream&) = delete;
@@ -94,6 +104,32 @@ class socket_tls_stream {
         io_op<false>{this, op_kind::shutdown, {}, {}}, token, tcp_.socket());
   }
 
+  // Completes when there is something to read (bytes OpenSSL already holds, or a readable socket)
+  // without taking a buffer: an idle connection waits holding none. The next read may still have to
+  // wait (a partial record, or a record that carries no application data). A read-side operation.
+  template <class Token>
+  auto async_wait_readable(Token&& token) {
+    return boost::asio::async_compose<Token, void(boost::system::error_code)>(
+        io_op<false>{this, op_kind::wait_readable, {}, {}}, token, tcp_.socket());
+  }
+
+  // The common case without a trip through the scheduler (an asynchronous operation that completes at
+  // once still posts its completion): one OpenSSL call now, never waiting. 0 bytes and no error means
+  // it would have to wait: use the asynchronous operation then, with the same buffers (a write must be
+  // retried with the same bytes, and write_now presents exactly what async_write_some would). Only
+  // while no operation of the same side is outstanding.
+  std::size_t read_now(boost::asio::mutable_buffer buffer, boost::system::error_code& ec) {
+    return completed_now(step(op_kind::read, buffer.data(), buffer.size()), ec);
+  }
+  template <class ConstBufferSequence>
+  std::size_t write_now(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+    const auto first = first_buffer(buffers);
+    if (first.size() < record_payload && boost::asio::buffer_size(buffers) > first.size()) {
+      return completed_now(gathered_write<ConstBufferSequence>{buffers}(*this), ec);
+    }
+    return completed_now(direct_write{first}(*this), ec);
+  }
+
   // Reads into the first non-empty buffer of the sequence.
   template <class MutableBufferSequence, class Token>
   auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
@@ -111,12 +147,7 @@ class socket_tls_stream {
   // gathered so a response head and the start of its body leave in one record and one send.
   template <class ConstBufferSequence, class Token>
   auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
-    boost::asio::const_buffer first;
-    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
-         ++it) {
-      first = boost::asio::const_buffer(*it);
-      if (first.size() != 0) break;
-    }
+    const auto first = first_buffer(buffers);
     if (first.size() < record_payload && boost::asio::buffer_size(buffers) > first.size()) {
       return async_compose_write(gathered_write<ConstBufferSequence>{buffers}, std::forward<Token>(token));
     }
@@ -126,7 +157,7 @@ class socket_tls_stream {
  private:
   static constexpr std::size_t record_payload = 16 * 1024;
 
-  enum class op_kind : std::uint8_t { handshake, shutdown, read, write };
+  enum class op_kind : std::uint8_t { handshake, shutdown, read, write, wait_readable };
   enum class want : std::uint8_t { nothing, read, write };
 
   struct step_result {
@@ -137,8 +168,23 @@ class socket_tls_stream {
 
   // One attempt of the OpenSSL call behind `kind`; never blocks.
   step_result step(op_kind kind, void* data, std::size_t size);
+  static std::size_t completed_now(const step_result& r, boost::system::error_code& ec) {
+    ec = r.next == want::nothing ? r.ec : boost::system::error_code();
+    return r.next == want::nothing ? r.bytes : 0;
+  }
+  template <class ConstBufferSequence>
+  static boost::asio::const_buffer first_buffer(const ConstBufferSequence& buffers) {
+    boost::asio::const_buffer first;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
+         ++it) {
+      first = boost::asio::const_buffer(*it);
+      if (first.size() != 0) break;
+    }
+    return first;
+  }
   static deadline_tcp_stream::side side_of(op_kind kind) noexcept {
-    return kind == op_kind::read ? deadline_tcp_stream::side::read : deadline_tcp_stream::side::write;
+    return kind == op_kind::read || kind == op_kind::wait_readable ? deadline_tcp_stream::side::read
+                                                                    : deadline_tcp_stream::side::write;
   }
 
   struct direct_write {
@@ -189,6 +235,7 @@ class socket_tls_stream {
         const bool timed_out = s->tcp_.end_wait(side_of(kind));
         if (timed_out) return finish(self, boost::beast::error::timeout, 0);
         if (ec) return finish(self, ec, 0);
+        if (kind == op_kind::wait_readable) return finish(self, {}, 0);
       }
       step_result r;
       if (kind == op_kind::write) {
