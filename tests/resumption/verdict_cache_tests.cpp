@@ -1,5 +1,6 @@
 // resumption_policy's verdict cache: keyed by the exact certificate bytes, bounded in time, size and
-// by every certificate's validity period, emptied when the ticket keys are reloaded.
+// by every certificate's validity period, emptied when the ticket keys are reloaded. And its CA
+// interner: one shared parsed copy per distinct CA certificate (by content), bounded.
 #include "proxy/tls/pem.hpp"
 #include "proxy/tls/resumption_policy.hpp"
 #include "tests/support/test_pki.hpp"
@@ -7,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <ctime>
+#include <string>
 
 using namespace cba;
 using namespace std::chrono_literals;
@@ -30,6 +32,15 @@ std::int64_t unix_ms_of(const ASN1_TIME* t) {
   std::tm tm{};
   REQUIRE(ASN1_TIME_to_tm(t, &tm) == 1);
   return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
+std::string der_of(X509* cert) {
+  unsigned char* out = nullptr;
+  const int length = i2d_X509(cert, &out);
+  REQUIRE(length > 0);
+  std::string der(reinterpret_cast<const char*>(out), static_cast<std::size_t>(length));
+  OPENSSL_free(out);
+  return der;
 }
 
 struct fixture {
@@ -119,4 +130,40 @@ TEST_CASE("verdict cache: bounded, oldest out first, emptied on a ticket key rel
 TEST_CASE("verdict cache lives at most min(recheck_interval, 60s)", "[resumption]") {
   CHECK(tls::resumption_policy::verdict_ttl(5min) == 60s);
   CHECK(tls::resumption_policy::verdict_ttl(10s) == 10s);
+}
+
+TEST_CASE("ca_interner: separately parsed copies of one certificate share the first; others stay apart",
+          "[resumption][interner]") {
+  const auto& pki = test::test_pki::get();
+  tls::ca_interner interner(8);
+  auto issuer_a = load(pki.file("issuing-ca.pem"));
+  auto issuer_b = load(pki.file("issuing-ca.pem"));  // the same bytes, another parse
+  auto root = load(pki.file("roots.pem"));
+  REQUIRE(issuer_a.get() != issuer_b.get());
+
+  X509* shared = interner.intern(issuer_a.get());
+  CHECK(shared == issuer_a.get());
+  CHECK(interner.intern(issuer_b.get()) == shared);
+  X509* shared_root = interner.intern(root.get());
+  CHECK(shared_root == root.get());
+  CHECK(shared_root != shared);
+  CHECK(interner.size() == 2);
+
+  const auto found = interner.find_der(der_of(issuer_b.get()));
+  CHECK(found.get() == shared);
+  std::string altered = der_of(issuer_b.get());
+  altered.back() = static_cast<char>(altered.back() ^ 1);
+  CHECK(interner.find_der(altered) == nullptr);  // one bit off: not that certificate
+  CHECK(interner.intern(nullptr) == nullptr);
+}
+
+TEST_CASE("ca_interner: past its capacity it takes nothing new and answers null", "[resumption][interner]") {
+  const auto& pki = test::test_pki::get();
+  tls::ca_interner interner(1);
+  auto issuer = load(pki.file("issuing-ca.pem"));
+  auto root = load(pki.file("roots.pem"));
+  CHECK(interner.intern(issuer.get()) == issuer.get());
+  CHECK(interner.intern(root.get()) == nullptr);  // the caller keeps its own copy
+  CHECK(interner.size() == 1);
+  CHECK(interner.find_der(der_of(root.get())) == nullptr);
 }
