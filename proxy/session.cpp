@@ -264,6 +264,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
       fit(*s);
     }
     std::vector<std::string>().swap(cert.san_upns);  // read by UPN selection, done
+    // The whole certificate again (1-2 KiB of base64), kept only when a header template sends it.
+    if (!s_.headers.renders(http::identity_field::cert_rfc9440)) std::string().swap(cert.rfc9440);
     if (auto& account = identity_->account) {
       for (auto* s : {&account->upn, &account->sam_account_name, &account->sid, &account->dn}) fit(*s);
       std::vector<std::string>().swap(account->alt_security_identities);  // read by the mapping, done

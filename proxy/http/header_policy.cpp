@@ -195,6 +195,10 @@ rewrite_report header_policy::rewrite_for_upstream(bhttp::fields& fields, const 
   return report;
 }
 
+bool header_policy::renders(identity_field field) const noexcept {
+  return std::any_of(set_.begin(), set_.end(), [field](const auto& entry) { return entry.second.uses(field); });
+}
+
 void rewrite_response_headers(bhttp::fields& fields) {
   const auto tokens = connection_tokens(fields);
   erase_if(fields, [&](const bhttp::fields::value_type& f) {

@@ -56,6 +56,9 @@ class header_policy {
                                              std::string& error);
 
   rewrite_report rewrite_for_upstream(boost::beast::http::fields& fields, const forwarding_facts& facts) const;
+  // Whether any identity_headers.set template renders `field` (a connection need not keep a value
+  // nothing reads).
+  bool renders(identity_field field) const noexcept;
 
  private:
   header_policy() = default;

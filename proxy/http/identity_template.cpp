@@ -115,6 +115,10 @@ void append_header_safe(std::string& out, std::string_view value) {
   }
 }
 
+bool identity_template::uses(identity_field field) const noexcept {
+  return std::any_of(parts_.begin(), parts_.end(), [field](const part& p) { return p.field == field; });
+}
+
 std::string identity_template::render(const cba::client_identity& identity) const {
   std::string out;
   for (const auto& p : parts_) {

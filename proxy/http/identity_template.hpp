@@ -35,6 +35,8 @@ class identity_template {
   static std::optional<identity_template> compile(std::string_view text, std::string& error);
 
   std::string render(const cba::client_identity& identity) const;
+  // Whether the template names `field` anywhere.
+  bool uses(identity_field field) const noexcept;
   const std::string& text() const noexcept { return text_; }
 
  private:

@@ -259,6 +259,19 @@ TEST_CASE("certificate headers may be set: the client's copies are stripped firs
   CHECK(error.empty());
 }
 
+TEST_CASE("renders: which identity fields some template sends", "[http][header_policy]") {
+  using cba::http::identity_field;
+  identity_headers_config c;
+  c.set = {{"Client-Cert", "cert={cert_rfc9440};"}, {"X-Client-Cert", "{cert_sha256}"}};
+  const auto with_cert = make_policy(c);
+  CHECK(with_cert.renders(identity_field::cert_rfc9440));
+  CHECK(with_cert.renders(identity_field::cert_sha256));
+  CHECK_FALSE(with_cert.renders(identity_field::sid));
+  const auto demo = make_policy();
+  CHECK_FALSE(demo.renders(identity_field::cert_rfc9440));
+  CHECK(demo.renders(identity_field::sam_account_name));
+}
+
 TEST_CASE("is_hop_by_hop and header_name_equals", "[http][header_policy]") {
   using cba::http::header_name_equals;
   using cba::http::is_hop_by_hop;
