@@ -11,7 +11,7 @@ namespace cba {
 
 class connection_tracker {
  public:
-  // `close` must be safe to call from any thread (it posts to the session's strand).
+  // `close` must be safe to call from any thread (it posts to the session's executor).
   void add(std::uint64_t id, std::function<void()> close);
   void remove(std::uint64_t id);
   void set_busy(std::uint64_t id, bool busy);

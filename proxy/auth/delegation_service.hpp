@@ -28,7 +28,7 @@
 // Threads: every GSS call that may talk to the KDC (service credential, S4U2Self, S4U2Proxy, every
 // initial gss_init_sec_context, hits included) runs on a private boost::asio::thread_pool of
 // `threads` threads, never on the caller's thread. The completion runs on `ex` (the caller's
-// executor, e.g. the session strand), never inline. A start that takes longer than `kdc_timeout`
+// executor, e.g. the session's io_context), never inline. A start that takes longer than `kdc_timeout`
 // completes with errc::kdc_unavailable; the pool work goes on and its result is dropped (or cached
 // for the next start) safely: it owns what it uses through shared state.
 //

@@ -5,7 +5,7 @@
 // Made by delegation_service::async_start (the KDC work happens there, on its pool). verify_reply
 // only processes the upstream's AP-REP locally (no KDC traffic), so it may run on an io thread.
 //
-// Thread safety: none; one connection (one strand) owns it. Movable, not copyable; the GSS context
+// Thread safety: none; one connection (on its executor) owns it. Movable, not copyable; the GSS context
 // is deleted with it (gss_delete_sec_context).
 
 #include "proxy/auth/delegation_error.hpp"
