@@ -123,11 +123,7 @@ class socket_tls_stream {
   }
   template <class ConstBufferSequence>
   std::size_t write_now(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
-    const auto first = first_buffer(buffers);
-    if (first.size() < record_payload && boost::asio::buffer_size(buffers) > first.size()) {
-      return completed_now(gathered_write<ConstBufferSequence>{buffers}(*this), ec);
-    }
-    return completed_now(direct_write{first}(*this), ec);
+    return with_write_of(buffers, [&](auto write) { return completed_now(write(*this), ec); });
   }
 
   // Reads into the first non-empty buffer of the sequence.
@@ -147,11 +143,9 @@ class socket_tls_stream {
   // gathered so a response head and the start of its body leave in one record and one send.
   template <class ConstBufferSequence, class Token>
   auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
-    const auto first = first_buffer(buffers);
-    if (first.size() < record_payload && boost::asio::buffer_size(buffers) > first.size()) {
-      return async_compose_write(gathered_write<ConstBufferSequence>{buffers}, std::forward<Token>(token));
-    }
-    return async_compose_write(direct_write{first}, std::forward<Token>(token));
+    return with_write_of(buffers, [&](auto write) {
+      return async_compose_write(std::move(write), std::forward<Token>(token));
+    });
   }
 
  private:
@@ -172,15 +166,21 @@ class socket_tls_stream {
     ec = r.next == want::nothing ? r.ec : boost::system::error_code();
     return r.next == want::nothing ? r.bytes : 0;
   }
-  template <class ConstBufferSequence>
-  static boost::asio::const_buffer first_buffer(const ConstBufferSequence& buffers) {
+  // Calls `use` with the write that `buffers` make: the first non-empty buffer, or (when it is short)
+  // as much of the sequence as fits one record, gathered. write_now and async_write_some both choose
+  // here, so a write retried after WANT_WRITE presents the same bytes whichever of them began it.
+  template <class ConstBufferSequence, class Use>
+  static decltype(auto) with_write_of(const ConstBufferSequence& buffers, Use&& use) {
     boost::asio::const_buffer first;
     for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
          ++it) {
       first = boost::asio::const_buffer(*it);
       if (first.size() != 0) break;
     }
-    return first;
+    if (first.size() < record_payload && boost::asio::buffer_size(buffers) > first.size()) {
+      return use(gathered_write<ConstBufferSequence>{buffers});
+    }
+    return use(direct_write{first});
   }
   static deadline_tcp_stream::side side_of(op_kind kind) noexcept {
     return kind == op_kind::read || kind == op_kind::wait_readable ? deadline_tcp_stream::side::read
