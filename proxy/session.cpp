@@ -257,17 +257,16 @@ class client_session : public std::enable_shared_from_this<client_session> {
   // lines and re-checks read (template fields, account key), without the slack string growth left.
   void compact_identity() {
     if (!identity_) return;
-    const auto fit = [](std::string& s) { s.shrink_to_fit(); };
     auto& cert = identity_->certificate;
-    for (auto* s : {&cert.sha256_hex, &cert.subject, &cert.issuer, &cert.serial_hex, &cert.rfc9440, &cert.subject_cn,
-                    &identity_->upn}) {
-      fit(*s);
-    }
-    std::vector<std::string>().swap(cert.san_upns);  // read by UPN selection, done
     // The whole certificate again (1-2 KiB of base64), kept only when a header template sends it.
     if (!s_.headers.renders(http::identity_field::cert_rfc9440)) std::string().swap(cert.rfc9440);
+    for (auto* s : {&cert.sha256_hex, &cert.subject, &cert.issuer, &cert.serial_hex, &cert.rfc9440, &cert.subject_cn,
+                    &identity_->upn}) {
+      s->shrink_to_fit();
+    }
+    std::vector<std::string>().swap(cert.san_upns);  // read by UPN selection, done
     if (auto& account = identity_->account) {
-      for (auto* s : {&account->upn, &account->sam_account_name, &account->sid, &account->dn}) fit(*s);
+      for (auto* s : {&account->upn, &account->sam_account_name, &account->sid, &account->dn}) s->shrink_to_fit();
       std::vector<std::string>().swap(account->alt_security_identities);  // read by the mapping, done
       std::vector<std::string>().swap(account->member_of);                // never read per request
     }
