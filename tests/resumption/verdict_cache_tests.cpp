@@ -3,6 +3,7 @@
 // interner: one shared parsed copy per distinct CA certificate (by content), bounded.
 #include "proxy/tls/pem.hpp"
 #include "proxy/tls/resumption_policy.hpp"
+#include "proxy/tls/x509_facts.hpp"
 #include "tests/support/test_pki.hpp"
 
 #include <catch2/catch.hpp>
@@ -32,15 +33,6 @@ std::int64_t unix_ms_of(const ASN1_TIME* t) {
   std::tm tm{};
   REQUIRE(ASN1_TIME_to_tm(t, &tm) == 1);
   return static_cast<std::int64_t>(timegm(&tm)) * 1000;
-}
-
-std::string der_of(X509* cert) {
-  unsigned char* out = nullptr;
-  const int length = i2d_X509(cert, &out);
-  REQUIRE(length > 0);
-  std::string der(reinterpret_cast<const char*>(out), static_cast<std::size_t>(length));
-  OPENSSL_free(out);
-  return der;
 }
 
 struct fixture {
@@ -149,9 +141,11 @@ TEST_CASE("ca_interner: separately parsed copies of one certificate share the fi
   CHECK(shared_root != shared);
   CHECK(interner.size() == 2);
 
-  const auto found = interner.find_der(der_of(issuer_b.get()));
+  const std::string issuer_der = tls::der_bytes(issuer_b.get());
+  REQUIRE_FALSE(issuer_der.empty());
+  const auto found = interner.find_der(issuer_der);
   CHECK(found.get() == shared);
-  std::string altered = der_of(issuer_b.get());
+  std::string altered = issuer_der;
   altered.back() = static_cast<char>(altered.back() ^ 1);
   CHECK(interner.find_der(altered) == nullptr);  // one bit off: not that certificate
   CHECK(interner.intern(nullptr) == nullptr);
@@ -165,5 +159,7 @@ TEST_CASE("ca_interner: past its capacity it takes nothing new and answers null"
   CHECK(interner.intern(issuer.get()) == issuer.get());
   CHECK(interner.intern(root.get()) == nullptr);  // the caller keeps its own copy
   CHECK(interner.size() == 1);
-  CHECK(interner.find_der(der_of(root.get())) == nullptr);
+  const std::string root_der = tls::der_bytes(root.get());
+  REQUIRE_FALSE(root_der.empty());
+  CHECK(interner.find_der(root_der) == nullptr);
 }
