@@ -7,6 +7,7 @@
 #include "proxy/tls/server_context.hpp"
 #include "proxy/tls/upn.hpp"
 #include "proxy/tls/x509_facts.hpp"
+#include "tests/tls/script_pki_tls.hpp"
 #include "tests/tls/test_certs.hpp"
 
 #include <boost/asio/buffer.hpp>
@@ -32,37 +33,6 @@ namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-
-config::trust_config script_trust() {
-  config::trust_config trust;
-  trust.roots = script_pki_file("roots.pem");
-  trust.intermediates = script_pki_file("intermediates.pem");
-  trust.ntauth = script_pki_file("ntauth.pem");
-  return trust;
-}
-
-config::listener_tls_config listener(config::tls_version min = config::tls_version::v1_2,
-                                     config::client_certificate_mode mode =
-                                         config::client_certificate_mode::require) {
-  config::listener_tls_config tls;
-  tls.certificate_chain = script_pki_file("server-chain.pem");
-  tls.private_key = script_pki_file("server.key");
-  tls.min_version = min;
-  tls.client_certificate = mode;
-  return tls;
-}
-
-// A client that verifies the proxy's server certificate and presents `name`'s chain (none if empty).
-ssl::context client_context(const std::string& name, int max_version) {
-  ssl::context ctx = make_upstream_context({script_pki_file("roots.pem"), {}});
-  SSL_CTX_set_max_proto_version(ctx.native_handle(), max_version);
-  if (!name.empty()) {
-    ctx.use_certificate_chain_file(script_pki_file(name + "-chain.pem"));
-    ctx.use_private_key_file(script_pki_file(name + ".key"), ssl::context::pem);
-  }
-  return ctx;
-}
 
 struct outcome {
   bool server_done = false;
@@ -135,7 +105,7 @@ TEST_CASE("mTLS handshake: certificate policy verdicts", "[tls][handshake]") {
   const auto version = GENERATE(config::tls_version::v1_2, config::tls_version::v1_3);
   CAPTURE(tls_version(version));
   const auto policy = certificate_policy::create(script_trust());
-  ssl::context server_ctx = make_server_context(listener(), *policy);
+  ssl::context server_ctx = make_server_context(script_listener(), *policy);
 
   struct expectation {
     std::string client;
@@ -155,7 +125,7 @@ TEST_CASE("mTLS handshake: certificate policy verdicts", "[tls][handshake]") {
       {"rogue", errc::issuer_not_ntauth, SSL_AD_BAD_CERTIFICATE},
   }));
   CAPTURE(client_name);
-  ssl::context client_ctx = client_context(client_name, tls_version(version));
+  ssl::context client_ctx = script_client_context(client_name, tls_version(version));
   const outcome out = handshake(server_ctx, client_ctx, "localhost");
   CHECK(out.version == tls_version(version));
   CHECK(out.verdict.reason == reason);
@@ -186,8 +156,8 @@ TEST_CASE("mTLS handshake: certificate policy verdicts", "[tls][handshake]") {
 
 TEST_CASE("mTLS handshake: the verified peer is available to the session", "[tls][handshake]") {
   const auto policy = certificate_policy::create(script_trust());
-  ssl::context server_ctx = make_server_context(listener(config::tls_version::v1_3), *policy);
-  ssl::context client_ctx = client_context("alice", TLS1_3_VERSION);
+  ssl::context server_ctx = make_server_context(script_listener(config::tls_version::v1_3), *policy);
+  ssl::context client_ctx = script_client_context("alice", TLS1_3_VERSION);
 
   asio::io_context io;
   tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
@@ -225,16 +195,16 @@ TEST_CASE("mTLS handshake: the verified peer is available to the session", "[tls
 TEST_CASE("mTLS handshake: optional client certificate", "[tls][handshake]") {
   const auto policy = certificate_policy::create(script_trust());
   ssl::context server_ctx =
-      make_server_context(listener(config::tls_version::v1_2, config::client_certificate_mode::optional), *policy);
+      make_server_context(script_listener(config::tls_version::v1_2, config::client_certificate_mode::optional), *policy);
   SECTION("none sent: handshake completes, verdict says so") {
-    ssl::context client_ctx = client_context("", TLS1_3_VERSION);
+    ssl::context client_ctx = script_client_context("", TLS1_3_VERSION);
     const outcome out = handshake(server_ctx, client_ctx, "localhost");
     CHECK_FALSE(out.server_ec);
     CHECK(out.verdict.reason == errc::no_client_certificate);
     CHECK_FALSE(out.verdict.certificate_presented);
   }
   SECTION("a bad one is still refused") {
-    ssl::context client_ctx = client_context("untrusted", TLS1_3_VERSION);
+    ssl::context client_ctx = script_client_context("untrusted", TLS1_3_VERSION);
     const outcome out = handshake(server_ctx, client_ctx, "localhost");
     CHECK(out.server_ec);
     CHECK(out.verdict.reason == errc::chain_untrusted);
@@ -254,9 +224,9 @@ TEST_CASE("mTLS handshake: CertificateRequest names follow trust.advertise", "[t
     expected.clear();
   }
   const auto policy = certificate_policy::create(trust);
-  ssl::context server_ctx = make_server_context(listener(), *policy);
+  ssl::context server_ctx = make_server_context(script_listener(), *policy);
   for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
-    ssl::context client_ctx = client_context("alice", version);
+    ssl::context client_ctx = script_client_context("alice", version);
     const outcome out = handshake(server_ctx, client_ctx, "localhost");
     CHECK(out.verdict.reason == errc::ok);
     CHECK(out.ca_names_sent == expected);
@@ -265,7 +235,7 @@ TEST_CASE("mTLS handshake: CertificateRequest names follow trust.advertise", "[t
 
 TEST_CASE("server context: protocol floor, no renegotiation, stateless tickets only", "[tls][handshake]") {
   const auto policy = certificate_policy::create(script_trust());
-  ssl::context server_ctx = make_server_context(listener(config::tls_version::v1_3), *policy);
+  ssl::context server_ctx = make_server_context(script_listener(config::tls_version::v1_3), *policy);
   SSL_CTX* ctx = server_ctx.native_handle();
   CHECK((SSL_CTX_get_options(ctx) & SSL_OP_NO_RENEGOTIATION) != 0);
   CHECK((SSL_CTX_get_options(ctx) & SSL_OP_NO_TICKET) == 0);
@@ -274,7 +244,7 @@ TEST_CASE("server context: protocol floor, no renegotiation, stateless tickets o
   CHECK((SSL_CTX_get_verify_mode(ctx) & SSL_VERIFY_POST_HANDSHAKE) == 0);
   CHECK(SSL_CTX_get_verify_mode(ctx) == (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
 
-  ssl::context old_client = client_context("alice", TLS1_2_VERSION);
+  ssl::context old_client = script_client_context("alice", TLS1_2_VERSION);
   const outcome out = handshake(server_ctx, old_client, "localhost");
   CHECK(out.server_ec);
   CHECK(out.client_ec);
@@ -283,7 +253,7 @@ TEST_CASE("server context: protocol floor, no renegotiation, stateless tickets o
 
 TEST_CASE("server context: start-up errors name the file", "[tls][handshake]") {
   const auto policy = certificate_policy::create(script_trust());
-  auto tls = listener();
+  auto tls = script_listener();
   SECTION("key of another certificate") {
     tls.private_key = script_pki_file("alice.key");
     CHECK_THROWS_WITH(make_server_context(tls, *policy), Catch::Contains("does not match"));
@@ -296,9 +266,9 @@ TEST_CASE("server context: start-up errors name the file", "[tls][handshake]") {
 
 TEST_CASE("the server context keeps its certificate policy alive", "[tls][handshake]") {
   auto policy = certificate_policy::create(script_trust());
-  ssl::context server_ctx = make_server_context(listener(), *policy);
+  ssl::context server_ctx = make_server_context(script_listener(), *policy);
   policy.reset();  // only the context holds it now
-  ssl::context client_ctx = client_context("rogue", TLS1_3_VERSION);
+  ssl::context client_ctx = script_client_context("rogue", TLS1_3_VERSION);
   CHECK(handshake(server_ctx, client_ctx, "localhost").verdict.reason == errc::issuer_not_ntauth);
 }
 

@@ -6,6 +6,7 @@
 #include "proxy/tls/client_context.hpp"
 #include "proxy/tls/server_context.hpp"
 #include "proxy/tls/socket_tls_stream.hpp"
+#include "tests/tls/script_pki_tls.hpp"
 #include "tests/tls/test_certs.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -54,33 +55,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-config::trust_config script_trust() {
-  config::trust_config trust;
-  trust.roots = script_pki_file("roots.pem");
-  trust.intermediates = script_pki_file("intermediates.pem");
-  trust.ntauth = script_pki_file("ntauth.pem");
-  return trust;
-}
-
-config::listener_tls_config listener() {
-  config::listener_tls_config tls;
-  tls.certificate_chain = script_pki_file("server-chain.pem");
-  tls.private_key = script_pki_file("server.key");
-  tls.min_version = config::tls_version::v1_2;
-  tls.client_certificate = config::client_certificate_mode::require;
-  return tls;
-}
-
-ssl::context client_context(const std::string& name, int max_version) {
-  ssl::context ctx = make_upstream_context({script_pki_file("roots.pem"), {}});
-  SSL_CTX_set_max_proto_version(ctx.native_handle(), max_version);
-  if (!name.empty()) {
-    ctx.use_certificate_chain_file(script_pki_file(name + "-chain.pem"));
-    ctx.use_private_key_file(script_pki_file(name + ".key"), ssl::context::pem);
-  }
-  return ctx;
-}
-
 // The bytes of a transfer: a deterministic pseudo-random sequence both ends can produce.
 std::vector<unsigned char> pattern(std::size_t size, unsigned seed) {
   std::vector<unsigned char> out(size);
@@ -94,8 +68,8 @@ std::vector<unsigned char> pattern(std::size_t size, unsigned seed) {
 struct tls_pair {
   explicit tls_pair(const std::string& client_name = "alice", int max_version = TLS1_3_VERSION)
       : policy(certificate_policy::create(script_trust())),
-        server_ctx(make_server_context(listener(), *policy)),
-        client_ctx(client_context(client_name, max_version)),
+        server_ctx(make_server_context(script_listener(), *policy)),
+        client_ctx(script_client_context(client_name, max_version)),
         acceptor(io, {asio::ip::make_address("127.0.0.1"), 0}),
         client(io, client_ctx) {
     client.next_layer().connect(acceptor.local_endpoint());
