@@ -64,6 +64,7 @@ using asn1_type_ptr = std::unique_ptr<ASN1_TYPE, ossl_deleter<ASN1_TYPE_free>>;
 using bignum_ptr = std::unique_ptr<BIGNUM, ossl_deleter<BN_free>>;
 using ssl_ptr = std::unique_ptr<SSL, ossl_deleter<SSL_free>>;
 using ssl_ctx_ptr = std::unique_ptr<SSL_CTX, ossl_deleter<SSL_CTX_free>>;
+using ssl_session_ptr = std::unique_ptr<SSL_SESSION, ossl_deleter<SSL_SESSION_free>>;
 using openssl_string_ptr = std::unique_ptr<char, openssl_string_deleter>;
 using openssl_bytes_ptr = std::unique_ptr<unsigned char, openssl_string_deleter>;
 
@@ -71,6 +72,10 @@ using openssl_bytes_ptr = std::unique_ptr<unsigned char, openssl_string_deleter>
 inline x509_ptr up_ref(X509* x) noexcept {
   if (x != nullptr) X509_up_ref(x);
   return x509_ptr{x};
+}
+inline ssl_session_ptr up_ref(SSL_SESSION* session) noexcept {
+  if (session != nullptr) SSL_SESSION_up_ref(session);
+  return ssl_session_ptr{session};
 }
 
 // Drains this thread's OpenSSL error queue into one readable line ("…: unsupported; …: bad decrypt").

@@ -29,6 +29,11 @@ constexpr std::size_t header_size = 4 + 8;  // magic + verified_at
 // Distinct CA certificates shared between connections: a deployment has a handful; the bound only
 // keeps a pathological trust store from growing it without limit.
 constexpr std::size_t interned_ca_capacity = 256;
+// Sessions kept in this process (no ticket key files): about one per client device that connected
+// within trust.recheck_interval. An entry whose connection has closed holds its SSL_SESSION and the
+// decoded client certificate, 5-7 KiB, so at most ~140 MiB; past this the oldest entry goes first and
+// its device makes a full handshake.
+constexpr std::size_t stored_session_capacity = 20000;
 
 // Per connection: the identity the ticket carried (re-issued unchanged in new tickets), or why the
 // offered ticket was refused.
@@ -50,6 +55,16 @@ bool resumes_for_sure(SSL* ssl, SSL_SESSION* session) {
   const EVP_MD* a = SSL_CIPHER_get_handshake_digest(chosen);
   const EVP_MD* b = SSL_CIPHER_get_handshake_digest(ticket);
   return a != nullptr && b != nullptr && EVP_MD_get_type(a) == EVP_MD_get_type(b);
+}
+
+// OpenSSL keeps the ClientHello transcript buffered for a client certificate that a resumption never
+// asks for, for the connection's lifetime, unless no certificate is to be requested: with the
+// session's identity accepted, none is (this connection only; certificate_request_skipped refuses the
+// connection should the handshake not resume after all).
+void drop_certificate_request(SSL* ssl, SSL_SESSION* session, connection_state& s) {
+  if (SSL_version(ssl) != TLS1_3_VERSION || !resumes_for_sure(ssl, session)) return;
+  SSL_set_verify(ssl, SSL_VERIFY_NONE, nullptr);
+  s.certificate_request_dropped = true;
 }
 
 // The app data parsed in place: the certificates stay views into it.
@@ -209,12 +224,12 @@ std::shared_ptr<const verified_ticket_chain> verdict_cache::find(const key& k, s
   return entry;
 }
 
-bool verdict_cache::insert(const key& k, X509* leaf, std::vector<x509_ptr> chain, std::int64_t now_ms,
-                           std::uint64_t generation) {
+std::shared_ptr<verified_ticket_chain> make_verified_chain(X509* leaf, std::vector<x509_ptr> chain,
+                                                           std::int64_t expires_ms) {
   auto entry = std::make_shared<verified_ticket_chain>();
   entry->valid_from_s = std::numeric_limits<std::int64_t>::min();
   entry->valid_until_s = std::numeric_limits<std::int64_t>::max();
-  const auto widen = [&](X509* cert) {
+  const auto narrow = [&](X509* cert) {
     const auto from = unix_seconds(X509_get0_notBefore(cert));
     const auto until = unix_seconds(X509_get0_notAfter(cert));
     if (!from || !until) return false;
@@ -222,12 +237,19 @@ bool verdict_cache::insert(const key& k, X509* leaf, std::vector<x509_ptr> chain
     entry->valid_until_s = std::min(entry->valid_until_s, *until);
     return true;
   };
-  if (leaf == nullptr || !widen(leaf)) return false;
+  if (leaf == nullptr || !narrow(leaf)) return nullptr;
   for (const auto& cert : chain) {
-    if (!widen(cert.get())) return false;
+    if (!narrow(cert.get())) return nullptr;
   }
   entry->chain = std::move(chain);
-  entry->expires_ms = now_ms + ttl_.count();
+  entry->expires_ms = expires_ms;
+  return entry;
+}
+
+bool verdict_cache::insert(const key& k, X509* leaf, std::vector<x509_ptr> chain, std::int64_t now_ms,
+                           std::uint64_t generation) {
+  std::shared_ptr<const verified_ticket_chain> entry = make_verified_chain(leaf, std::move(chain), now_ms + ttl_.count());
+  if (!entry) return false;
   const std::lock_guard lock(mutex_);
   adopt_generation(generation);
   evict(now_ms);
@@ -316,6 +338,11 @@ std::shared_ptr<const resumption_policy> resumption_policy::create(std::shared_p
   created->now_ = now;
   created->cache_ = std::make_unique<verdict_cache>(verdict_cache_capacity, verdict_ttl(recheck_interval));
   created->interner_ = std::make_unique<ca_interner>(interned_ca_capacity);
+  if (!created->keys_ || created->keys_->files().empty()) {
+    // A minute past the interval, so that a session offered just too late is refused by admit_stored()
+    // saying so, rather than merely not found.
+    created->store_ = std::make_unique<session_store>(stored_session_capacity, recheck_interval + future_tolerance);
+  }
   return created;
 }
 
@@ -326,6 +353,14 @@ void resumption_policy::install(SSL_CTX* ctx) const {
       SSL_CTX_set_session_ticket_cb(ctx, &resumption_policy::generate, &resumption_policy::decrypted,
                                     const_cast<void*>(static_cast<const void*>(this))) != 1) {
     throw std::runtime_error("cannot install the session resumption policy: " + openssl_error_string());
+  }
+  if (store_) {
+    // TLS 1.3 stateful tickets and TLS 1.2 session ids, looked up only through recall(): OpenSSL's
+    // internal cache would resume without asking this policy.
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL | SSL_SESS_CACHE_NO_AUTO_CLEAR);
+    SSL_CTX_sess_set_new_cb(ctx, &resumption_policy::remember);
+    SSL_CTX_sess_set_get_cb(ctx, &resumption_policy::recall);
   }
   static_cast<void>(keepalive.release());
   delete previous;
@@ -351,6 +386,8 @@ int resumption_policy::generate(SSL* ssl, void* arg) {
       SSL_SESSION_set_timeout(session, static_cast<long>(std::max<std::int64_t>(1, (left + 999) / 1000)));
       return 1;
     }
+    // Kept in this process: remember() records the identity, nothing is sealed into the ticket.
+    if (self->store_) return 1;
     const peer_verdict* verdict = certificate_policy::attached(ssl);
     STACK_OF(X509)* chain = SSL_get0_verified_chain(ssl);
     if (verdict == nullptr || verdict->reason != errc::ok || !verdict->certificate_presented || chain == nullptr ||
@@ -398,14 +435,7 @@ SSL_TICKET_RETURN resumption_policy::decrypted(SSL* ssl, SSL_SESSION* session, c
       return SSL_TICKET_RETURN_IGNORE_RENEW;
     }
     s->refused.clear();
-    if (SSL_version(ssl) == TLS1_3_VERSION && resumes_for_sure(ssl, session)) {
-      // OpenSSL keeps the ClientHello transcript buffered for a client certificate that a resumption
-      // never asks for, for the connection's lifetime, unless no certificate is to be requested: with
-      // the ticket's identity accepted, none is (this connection only; certificate_request_skipped
-      // refuses the connection should the handshake not resume after all).
-      SSL_set_verify(ssl, SSL_VERIFY_NONE, nullptr);
-      s->certificate_request_dropped = true;
-    }
+    drop_certificate_request(ssl, session, *s);
     // TLS 1.3 clients use a ticket once, so a resumed connection hands out a fresh one (carrying the
     // original verification time); TLS 1.2 renews only tickets under an older key.
     if (SSL_version(ssl) == TLS1_3_VERSION || status == SSL_TICKET_SUCCESS_RENEW) return SSL_TICKET_RETURN_USE_RENEW;
@@ -430,12 +460,7 @@ std::optional<std::string> resumption_policy::admit(SSL* ssl, SSL_SESSION* sessi
   if (leaf == nullptr) return "the ticket carries no client certificate";
 
   const auto now = unix_ms(now_());
-  const auto age = now - identity->verified_at_ms;
-  if (age > recheck_interval_.count()) {
-    return "the certificate was verified " + seconds_text(age) + " ago, more than trust.recheck_interval (" +
-           seconds_text(recheck_interval_.count()) + ")";
-  }
-  if (-age > future_tolerance.count()) return "the ticket's verification time lies in the future";
+  if (auto why = too_old(identity->verified_at_ms, now)) return why;
 
   // The same leaf and chain passed the policy moments ago: only their validity periods can have
   // changed the verdict since, and find() checks them.
@@ -475,15 +500,54 @@ std::optional<std::string> resumption_policy::admit(SSL* ssl, SSL_SESSION* sessi
     fresh->chain = std::move(chain);
     known = std::move(fresh);
   }
+  return adopt(ssl, identity->verified_at_ms, std::move(known), appdata);
+}
 
+std::optional<std::string> resumption_policy::too_old(std::int64_t verified_at_ms, std::int64_t now_ms) const {
+  const auto age = now_ms - verified_at_ms;
+  if (age > recheck_interval_.count()) {
+    return "the certificate was verified " + seconds_text(age) + " ago, more than trust.recheck_interval (" +
+           seconds_text(recheck_interval_.count()) + ")";
+  }
+  if (-age > future_tolerance.count()) return "the ticket's verification time lies in the future";
+  return std::nullopt;
+}
+
+std::optional<std::string> resumption_policy::adopt(SSL* ssl, std::int64_t verified_at_ms,
+                                                    std::shared_ptr<const verified_ticket_chain> chain,
+                                                    std::string_view appdata) const {
   // The session sees what a full handshake would have left: a verified certificate.
   if (peer_verdict* attached = certificate_policy::attached(ssl)) *attached = peer_verdict{errc::ok, {}, true};
   connection_state* s = state(ssl, true);
   if (s == nullptr) return "out of memory";
   s->resumed_appdata.assign(appdata);
-  s->verified_at_ms = identity->verified_at_ms;
-  s->chain = std::move(known);
+  s->verified_at_ms = verified_at_ms;
+  s->chain = std::move(chain);
   return std::nullopt;
+}
+
+std::optional<std::string> resumption_policy::admit_stored(SSL* ssl, const stored_session& stored) const {
+  X509* leaf = SSL_SESSION_get0_peer(stored.session.get());
+  if (leaf == nullptr || !stored.chain) return "the session carries no verified client certificate";
+  const auto now = unix_ms(now_());
+  if (auto why = too_old(stored.verified_at_ms, now)) return why;
+  // The verdict on this chain is reused like a remembered ticket verdict: while it is young and every
+  // certificate is inside its validity period; after that the policy decides again.
+  std::shared_ptr<const verified_ticket_chain> chain = stored.chain;
+  const std::int64_t now_s = now / 1000;
+  if (now >= chain->expires_ms || now_s < chain->valid_from_s || now_s > chain->valid_until_s) {
+    std::vector<X509*> presented;
+    std::vector<x509_ptr> copies;
+    for (const auto& cert : chain->chain) {
+      presented.push_back(cert.get());
+      copies.push_back(up_ref(cert.get()));
+    }
+    peer_verdict verdict = policy_->verify(leaf, presented);
+    if (verdict.reason != errc::ok) return "the certificate no longer passes the policy: " + verdict.detail;
+    chain = make_verified_chain(leaf, std::move(copies), now + cache_->ttl().count());
+    if (!chain) return "a certificate's validity period does not parse";
+  }
+  return adopt(ssl, stored.verified_at_ms, std::move(chain), {});
 }
 
 std::vector<x509_ptr> resumption_policy::verified_chain(SSL* ssl) {
@@ -526,20 +590,11 @@ bool resumption_policy::certificate_request_skipped(SSL* ssl) {
   return s != nullptr && s->certificate_request_dropped && SSL_session_reused(ssl) != 1;
 }
 
-void resumption_policy::release_handshake_state(SSL* ssl) {
-  if (ssl == nullptr || SSL_is_init_finished(ssl) != 1) return;
-  const auto* keepalive = static_cast<const policy_keepalive*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keepalive_index()));
-  if (keepalive == nullptr || !*keepalive) return;
-  const resumption_policy& self = **keepalive;
-  // Every ticket this connection hands out was built inside the handshake; nothing reads the identity
-  // data afterwards (verified_at and verified_chain use verified_at_ms and the parsed chain).
-  if (SSL_SESSION* session = SSL_get_session(ssl)) SSL_SESSION_set1_ticket_appdata(session, nullptr, 0);
-  if (connection_state* s = state(ssl, false)) {
-    std::string().swap(s->resumed_appdata);
-    std::string().swap(s->refused);
-  }
-  // The CA certificates above the leaf of a chain that passed the policy, and the same certificates
-  // where the client presented them, become the shared copies (same content, one parse per process).
+// The CA certificates above the leaf of a chain that passed the policy, and (`presented_too`) the same
+// certificates where the client presented them in the session, become the shared copies (same
+// content, one parse per process). Touching the session is safe only while no other connection can see
+// it: a session kept in this process is shared once remember() has stored it.
+void resumption_policy::share_ca_copies(SSL* ssl, bool presented_too) const {
   const peer_verdict* verdict = certificate_policy::attached(ssl);
   STACK_OF(X509)* verified = SSL_get0_verified_chain(ssl);
   if (verdict == nullptr || verdict->reason != errc::ok || verified == nullptr) return;
@@ -550,19 +605,124 @@ void resumption_policy::release_handshake_state(SSL* ssl) {
     sk_X509_set(stack, i, shared);
     X509_free(own);
   };
-  for (int i = 1; i < sk_X509_num(verified); ++i) share(verified, i, self.interner_->intern(sk_X509_value(verified, i)));
-  if (STACK_OF(X509)* presented = SSL_get_peer_cert_chain(ssl)) {
-    for (int i = 0; i < sk_X509_num(presented); ++i) {
-      X509* cert = sk_X509_value(presented, i);
-      if (cert == SSL_get0_peer_certificate(ssl)) continue;  // the leaf stays the session's own
-      // Only certificates already taken in from a verified chain: nothing a client merely presents.
-      for (int j = 1; j < sk_X509_num(verified); ++j) {
-        if (X509_cmp(sk_X509_value(verified, j), cert) == 0) {
-          share(presented, i, sk_X509_value(verified, j));
-          break;
-        }
+  for (int i = 1; i < sk_X509_num(verified); ++i) share(verified, i, interner_->intern(sk_X509_value(verified, i)));
+  STACK_OF(X509)* presented = presented_too ? SSL_get_peer_cert_chain(ssl) : nullptr;
+  if (presented == nullptr) return;
+  for (int i = 0; i < sk_X509_num(presented); ++i) {
+    X509* cert = sk_X509_value(presented, i);
+    if (cert == SSL_get0_peer_certificate(ssl)) continue;  // the leaf stays the session's own
+    // Only certificates already taken in from a verified chain: nothing a client merely presents.
+    for (int j = 1; j < sk_X509_num(verified); ++j) {
+      if (X509_cmp(sk_X509_value(verified, j), cert) == 0) {
+        share(presented, i, sk_X509_value(verified, j));
+        break;
       }
     }
+  }
+}
+
+void resumption_policy::release_handshake_state(SSL* ssl) {
+  if (ssl == nullptr || SSL_is_init_finished(ssl) != 1) return;
+  const auto* keepalive = static_cast<const policy_keepalive*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keepalive_index()));
+  if (keepalive == nullptr || !*keepalive) return;
+  const resumption_policy& self = **keepalive;
+  if (connection_state* s = state(ssl, false)) {
+    std::string().swap(s->resumed_appdata);
+    std::string().swap(s->refused);
+  }
+  if (self.store_) {
+    // The session may be in the store and in use by other connections: remember() shared its CA
+    // certificates before storing it, and it carries no identity data.
+    self.share_ca_copies(ssl, false);
+    return;
+  }
+  // Every ticket this connection hands out was built inside the handshake; nothing reads the identity
+  // data afterwards (verified_at and verified_chain use verified_at_ms and the parsed chain).
+  if (SSL_SESSION* session = SSL_get_session(ssl)) SSL_SESSION_set1_ticket_appdata(session, nullptr, 0);
+  self.share_ca_copies(ssl, true);
+}
+
+int resumption_policy::remember(SSL* ssl, SSL_SESSION* session) {
+  // OpenSSL's reference is never taken over (always 0): the store holds a reference of its own, so an
+  // exception halfway cannot free the session twice.
+  try {
+    const auto* keepalive = static_cast<const policy_keepalive*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keepalive_index()));
+    if (keepalive == nullptr || !*keepalive || !(*keepalive)->store_ || session == nullptr) return 0;
+    const resumption_policy& self = **keepalive;
+    unsigned int id_length = 0;
+    const unsigned char* id_bytes = SSL_SESSION_get_id(session, &id_length);
+    const auto id = session_store::id_of(id_bytes, id_length);
+    if (!id) return 0;
+    const auto now = unix_ms(self.now_());
+    stored_session stored;
+    if (const connection_state* s = state(ssl, false); s != nullptr && s->verified_at_ms && s->chain &&
+                                                       SSL_get0_verified_chain(ssl) == nullptr) {
+      // Resumed: the identity and verdict it was admitted with, the first verification time kept.
+      stored.verified_at_ms = *s->verified_at_ms;
+      stored.chain = s->chain;
+    } else {
+      const peer_verdict* verdict = certificate_policy::attached(ssl);
+      STACK_OF(X509)* verified = SSL_get0_verified_chain(ssl);
+      X509* leaf = SSL_SESSION_get0_peer(session);
+      if (verdict == nullptr || verdict->reason != errc::ok || !verdict->certificate_presented || verified == nullptr ||
+          sk_X509_num(verified) < 1 || leaf == nullptr || sk_X509_num(verified) - 1 > static_cast<int>(max_chain_certificates)) {
+        return 0;  // nothing verified: the ticket the client got can never resume
+      }
+      // Not stored yet, so nobody else sees this session: its CA certificates can still be swapped.
+      self.share_ca_copies(ssl, true);
+      std::vector<x509_ptr> chain;
+      for (int i = 1; i < sk_X509_num(verified); ++i) chain.push_back(up_ref(sk_X509_value(verified, i)));
+      stored.verified_at_ms = now;
+      stored.chain = make_verified_chain(leaf, std::move(chain), now + self.cache_->ttl().count());
+      if (!stored.chain) return 0;
+    }
+    // A copy, not the connection's own object: OpenSSL marks a connection's session unresumable when
+    // the connection ends without close_notify (clients often just close), which TLS 1.1 and later
+    // allow to resume (RFC 5246 7.2.1), as a ticket would.
+    stored.session.reset(SSL_SESSION_dup(session));
+    if (!stored.session) return 0;
+    self.store_->insert(*id, std::move(stored), now);
+    return 0;
+  } catch (...) {
+    ERR_clear_error();
+    return 0;
+  }
+}
+
+SSL_SESSION* resumption_policy::recall(SSL* ssl, const unsigned char* id_bytes, int id_length, int* copy) {
+  // The reference returned is handed to OpenSSL (*copy = 0).
+  *copy = 0;
+  try {
+    const auto* keepalive = static_cast<const policy_keepalive*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keepalive_index()));
+    if (keepalive == nullptr || !*keepalive || !(*keepalive)->store_ || id_length < 0) return nullptr;
+    const resumption_policy& self = **keepalive;
+    connection_state* s = state(ssl, true);
+    if (s == nullptr) return nullptr;
+    const auto id = session_store::id_of(id_bytes, static_cast<std::size_t>(id_length));
+    const auto now = unix_ms(self.now_());
+    // TLS 1.3 tickets are used once (the resumed connection gets a new one); TLS 1.2 ids are reused.
+    const bool single_use = SSL_version(ssl) == TLS1_3_VERSION;
+    std::optional<stored_session> stored;
+    if (id) stored = single_use ? self.store_->take(*id, now) : self.store_->find(*id, now);
+    if (!stored || SSL_SESSION_is_resumable(stored->session.get()) != 1) {
+      s->refused = "the session is not in this process's session cache (unknown, altered, already used or "
+                   "evicted; configure tls.session_tickets.key_files to resume across instances and restarts)";
+      return nullptr;
+    }
+    if (auto why = self.admit_stored(ssl, *stored)) {
+      s->refused = std::move(*why);
+      s->verified_at_ms.reset();
+      s->chain.reset();
+      if (id && !single_use) self.store_->erase(*id);
+      return nullptr;
+    }
+    s->refused.clear();
+    drop_certificate_request(ssl, stored->session.get(), *s);
+    // A TLS 1.2 session stays in the store: this connection gets a copy of its own (see remember()).
+    return single_use ? stored->session.release() : SSL_SESSION_dup(stored->session.get());
+  } catch (...) {
+    ERR_clear_error();
+    return nullptr;
   }
 }
 

@@ -28,7 +28,15 @@
 // policy (roots, intermediates, NTAuth, EKUs, depth) is fixed for the lifetime of a resumption_policy,
 // so the verdict can only change with time (checked) or a new policy (a new, empty cache); the cache is
 // also emptied when the listener's ticket keys are reloaded (SIGHUP).
+//
+// Where sessions live depends on the listener's ticket keys. With key files (instances and restarts
+// share them) the session travels in the ticket as above. Without, a ticket could only ever resume in
+// this process, so the session stays in this process (session_store) and the client's ticket is just
+// its id: the same admission rules run on the stored identity (verification time, the verdict on the
+// chain, re-verified once its time is up), without sealing and decoding the session, its certificate
+// and the chain on every connection.
 #include "proxy/tls/certificate_policy.hpp"
+#include "proxy/tls/session_store.hpp"
 #include "proxy/tls/session_ticket_keys.hpp"
 
 #include <array>
@@ -63,6 +71,11 @@ struct verified_ticket_chain {
   std::int64_t valid_until_s = 0;  // the earliest notAfter of the leaf and the chain
   std::int64_t expires_ms = 0;     // unix ms: decided again (full verification) from then on
 };
+
+// The verdict on `leaf` and `chain` (which just passed the policy), usable until `expires_ms`; null when
+// a certificate's validity period is unreadable.
+std::shared_ptr<verified_ticket_chain> make_verified_chain(X509* leaf, std::vector<x509_ptr> chain,
+                                                           std::int64_t expires_ms);
 
 // Bounded, thread-safe memo of passing verdicts (short critical sections: one hash lookup or insert
 // under a mutex; hashing and verification happen outside it). Entries all live for the same time from
@@ -146,7 +159,8 @@ class resumption_policy : public std::enable_shared_from_this<resumption_policy>
  public:
   using clock_function = std::chrono::system_clock::time_point (*)();
 
-  // `keys`: the listener's ticket keys, whose reloads empty the verdict cache (may be null).
+  // `keys`: the listener's ticket keys, whose reloads empty the verdict cache. Null or without key
+  // files: sessions are kept in this process (session_store) instead of in the tickets.
   static std::shared_ptr<const resumption_policy> create(std::shared_ptr<const certificate_policy> policy,
                                                          std::chrono::milliseconds recheck_interval,
                                                          clock_function now = &std::chrono::system_clock::now,
@@ -156,8 +170,12 @@ class resumption_policy : public std::enable_shared_from_this<resumption_policy>
   resumption_policy(const resumption_policy&) = delete;
   resumption_policy& operator=(const resumption_policy&) = delete;
 
-  // SSL_CTX_set_session_ticket_cb on `ctx`; the context keeps this policy alive.
+  // SSL_CTX_set_session_ticket_cb on `ctx` (and, keeping sessions in this process, stateful tickets
+  // and the session cache callbacks); the context keeps this policy alive.
   void install(SSL_CTX* ctx) const;
+  // True when sessions are kept in this process rather than sealed into the tickets.
+  bool keeps_sessions() const noexcept { return store_ != nullptr; }
+  std::size_t stored_sessions() const { return store_ ? store_->size() : 0; }
 
   // After a handshake: when the certificate of this connection was verified by a full handshake
   // (now, for a full handshake with a verified certificate; the ticket's time when resumed), or
@@ -191,8 +209,18 @@ class resumption_policy : public std::enable_shared_from_this<resumption_policy>
   static int generate(SSL* ssl, void* arg);
   static SSL_TICKET_RETURN decrypted(SSL* ssl, SSL_SESSION* session, const unsigned char* key_name,
                                      std::size_t key_name_length, SSL_TICKET_STATUS status, void* arg);
+  // The session cache callbacks (sessions kept in this process).
+  static int remember(SSL* ssl, SSL_SESSION* session);
+  static SSL_SESSION* recall(SSL* ssl, const unsigned char* id, int length, int* copy);
   // nullopt: resume; else why not.
   std::optional<std::string> admit(SSL* ssl, SSL_SESSION* session) const;
+  std::optional<std::string> admit_stored(SSL* ssl, const stored_session& stored) const;
+  void share_ca_copies(SSL* ssl, bool presented_too) const;
+  // The checks on the identity's age both kinds of session share; nullopt when it is young enough.
+  std::optional<std::string> too_old(std::int64_t verified_at_ms, std::int64_t now_ms) const;
+  // Resumption admitted: the connection carries this identity from now on.
+  std::optional<std::string> adopt(SSL* ssl, std::int64_t verified_at_ms,
+                                   std::shared_ptr<const verified_ticket_chain> chain, std::string_view appdata) const;
 
   std::shared_ptr<const certificate_policy> policy_;
   std::shared_ptr<const session_ticket_keys> keys_;
@@ -200,6 +228,7 @@ class resumption_policy : public std::enable_shared_from_this<resumption_policy>
   clock_function now_ = &std::chrono::system_clock::now;
   std::unique_ptr<verdict_cache> cache_;  // mutable state behind a const policy (thread-safe)
   std::unique_ptr<ca_interner> interner_;  // the same
+  std::unique_ptr<session_store> store_;   // the same; null when sessions travel in the tickets
 };
 
 }  // namespace cba::tls

@@ -30,8 +30,9 @@ boost::asio::ssl::context make_server_context(const config::listener_tls_config&
     fail("cannot set the protocol versions");
   }
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  // Stateless tickets only (no cache to share between io threads or instances); one per handshake,
-  // half of OpenSSL's default cost. Which tickets may resume is resumption_policy's decision.
+  // One ticket per handshake, half of OpenSSL's default cost. Stateless tickets unless
+  // resumption_policy keeps the sessions in this process (no ticket key files: install() below turns
+  // on stateful tickets and its own session cache); which sessions may resume is its decision.
   SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
   SSL_CTX_set_num_tickets(ctx, 1);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);

@@ -269,17 +269,32 @@ TEST_CASE("rotation: edit the key files and SIGHUP, a bad file keeps the old key
 }
 
 TEST_CASE("a tampered ticket gets a full handshake", "[resumption]") {
-  proxy_instance proxy;
-  const auto options = proxy.client("alice");
+  // With key files the ticket is the sealed session; without, it is the id of a session kept in the
+  // proxy (TLS 1.3 stateful ticket, TLS 1.2 session id).
+  const bool sealed = GENERATE(true, false);
+  const int version = GENERATE(TLS1_3_VERSION, TLS1_2_VERSION);
+  INFO((sealed ? "key files" : "sessions kept in the proxy") << ", max version " << std::hex << version);
+  key_dir keys;
+  proxy_instance proxy(sealed ? with_keys({keys.make("k.key")}) : instance_options{});
+  const auto options = proxy.client("alice", version);
   auto issued = visit_once(proxy, options);
   REQUIRE(issued.session);
-  auto tampered = tamper_ticket(issued.session.get());
+  ssl_session_ptr tampered;
+  if (sealed || version == TLS1_3_VERSION) {
+    tampered = tamper_ticket(issued.session.get());
+  } else {
+    tampered = tamper_session_id(issued.session.get());
+  }
   REQUIRE(SSL_SESSION_is_resumable(tampered.get()) == 1);
   auto v = visit_once(proxy, options, tampered.get());
   REQUIRE(v.connected);
   CHECK_FALSE(v.resumed);
   CHECK(v.status == 200);
-  CHECK(proxy.wait_for_log({"ticket_not_resumed", "does not decrypt"}, 10s));
+  if (sealed) {
+    CHECK(proxy.wait_for_log({"ticket_not_resumed", "does not decrypt"}, 10s));
+  } else {
+    CHECK(proxy.wait_for_log({"ticket_not_resumed", "not in this process's session cache"}, 10s));
+  }
   // The untouched ticket still resumes (the tampering, not the key, made the difference).
   auto intact = visit_once(proxy, options, issued.session.get());
   CHECK(intact.resumed);
@@ -416,4 +431,69 @@ TEST_CASE("TLS 1.2: the ticket is re-used across resumptions and keeps resuming"
     CHECK(v.status == 200);
     CHECK(last_upstream_header(proxy, "X-Remote-User") == "alice");
   }
+}
+
+TEST_CASE("without key files the session stays in the proxy: the ticket is its id, and resumes once",
+          "[resumption]") {
+  proxy_instance proxy;  // no key files
+  const auto options = proxy.client("alice");
+  auto first = visit_once(proxy, options);
+  REQUIRE(first.status == 200);
+  REQUIRE(offerable(first));
+  // A 32-byte session id, not a sealed session with the client's certificate in it.
+  CHECK(ticket_bytes(first.session.get()).size() == 32);
+
+  // A copy to replay later: OpenSSL's client itself never offers a TLS 1.3 session twice.
+  const ssl_session_ptr replay{SSL_SESSION_dup(first.session.get())};
+  REQUIRE(replay);
+
+  // The test client closes without close_notify; the session resumes all the same.
+  auto second = visit_once(proxy, options, first.session.get());
+  REQUIRE(second.connected);
+  CHECK(second.resumed);
+  CHECK(second.status == 200);
+  CHECK(last_upstream_header(proxy, "X-Remote-User") == "alice");
+  CHECK(last_upstream_header(proxy, "X-Client-UPN") == "alice@example.test");
+
+  // Used once: offered again, the first ticket gets a full handshake (and the reason in the log).
+  auto replayed = visit_once(proxy, options, replay.get());
+  REQUIRE(replayed.connected);
+  CHECK_FALSE(replayed.resumed);
+  CHECK(replayed.status == 200);
+  if (!proxy.wait_for_log({"ticket_not_resumed", "not in this process's session cache"}, 10s)) {
+    for (const auto& line : proxy.log_lines()) UNSCOPED_INFO(line);
+    FAIL("no ticket_not_resumed line");
+  }
+
+  // The ticket the resumed connection got resumes in turn.
+  REQUIRE(offerable(second));
+  CHECK(ticket_bytes(second.session.get()) != ticket_bytes(first.session.get()));
+  auto third = visit_once(proxy, options, second.session.get());
+  CHECK(third.resumed);
+  CHECK(third.status == 200);
+
+  // With key files the ticket is the sealed session instead (certificate and chain inside).
+  key_dir keys;
+  proxy_instance sealing(with_keys({keys.make("k.key")}));
+  auto sealed = visit_once(sealing, sealing.client("alice"));
+  REQUIRE(offerable(sealed));
+  CHECK(ticket_bytes(sealed.session.get()).size() > 500);
+}
+
+TEST_CASE("without key files another instance's session gets a full handshake, and the log says why",
+          "[resumption]") {
+  proxy_instance issuing;
+  proxy_instance other;
+  const int version = GENERATE(TLS1_3_VERSION, TLS1_2_VERSION);
+  INFO("max version " << std::hex << version);
+  auto issued = visit_once(issuing, issuing.client("alice", version));
+  REQUIRE(offerable(issued));
+  auto v = visit_once(other, other.client("alice", version), issued.session.get());
+  REQUIRE(v.connected);
+  CHECK_FALSE(v.resumed);
+  CHECK(v.status == 200);
+  CHECK(other.wait_for_log({"ticket_not_resumed", "tls.session_tickets.key_files"}, 10s));
+  // The issuing instance still resumes it.
+  auto home = visit_once(issuing, issuing.client("alice", version), issued.session.get());
+  CHECK(home.resumed);
 }

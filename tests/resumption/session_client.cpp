@@ -167,7 +167,7 @@ ssl_session_ptr tamper_ticket(SSL_SESSION* session) {
   const unsigned char* ticket = nullptr;
   std::size_t ticket_length = 0;
   SSL_SESSION_get0_ticket(session, &ticket, &ticket_length);
-  if (ticket == nullptr || ticket_length < 64) throw std::runtime_error("the session holds no ticket");
+  if (ticket == nullptr || ticket_length < 32) throw std::runtime_error("the session holds no ticket");
   const int der_length = i2d_SSL_SESSION(session, nullptr);
   std::string der(static_cast<std::size_t>(der_length), '\0');
   auto* out = reinterpret_cast<unsigned char*>(der.data());
@@ -178,6 +178,19 @@ ssl_session_ptr tamper_ticket(SSL_SESSION* session) {
   const auto* in = reinterpret_cast<const unsigned char*>(der.data());
   ssl_session_ptr copy{d2i_SSL_SESSION(nullptr, &in, der_length)};
   if (!copy) throw std::runtime_error("d2i_SSL_SESSION: " + ssl_errors());
+  return copy;
+}
+
+ssl_session_ptr tamper_session_id(SSL_SESSION* session) {
+  unsigned int length = 0;
+  const unsigned char* id = SSL_SESSION_get_id(session, &length);
+  if (id == nullptr || length == 0) throw std::runtime_error("the session has no id");
+  std::string changed(reinterpret_cast<const char*>(id), length);
+  changed[length / 2] = static_cast<char>(changed[length / 2] ^ 0x01);
+  ssl_session_ptr copy{SSL_SESSION_dup(session)};
+  if (!copy || SSL_SESSION_set1_id(copy.get(), reinterpret_cast<const unsigned char*>(changed.data()), length) != 1) {
+    throw std::runtime_error("cannot copy the session: " + ssl_errors());
+  }
   return copy;
 }
 

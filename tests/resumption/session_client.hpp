@@ -11,7 +11,7 @@
 
 namespace cba::test {
 
-using ssl_session_ptr = std::unique_ptr<SSL_SESSION, tls::ossl_deleter<SSL_SESSION_free>>;
+using tls::ssl_session_ptr;
 
 struct session_client_options {
   std::string cert_file;  // client certificate and key (PEM); empty: none
@@ -59,6 +59,8 @@ class session_client {
 
 // A copy of `session` whose ticket has one byte flipped in its encrypted part.
 ssl_session_ptr tamper_ticket(SSL_SESSION* session);
+// A copy of `session` whose session id (TLS 1.2 resumption without tickets) has one bit flipped.
+ssl_session_ptr tamper_session_id(SSL_SESSION* session);
 
 // The ticket of `session` as the server sees it: decrypted with `key_file_bytes` (an 80-byte
 // nginx-format key: name[16] hmac[32] aes[32]) after checking its key name and HMAC, then parsed.

@@ -1,0 +1,81 @@
+#include "proxy/tls/session_store.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace cba::tls {
+
+session_store::session_store(std::size_t capacity, std::chrono::milliseconds lifetime)
+    : capacity_(std::max<std::size_t>(1, capacity)), lifetime_(lifetime) {}
+
+std::size_t session_store::id_hash::operator()(const session_id& id) const noexcept {
+  std::size_t h = 0;
+  std::memcpy(&h, id.data(), sizeof h);  // OpenSSL's ids are random bytes
+  return h;
+}
+
+std::optional<session_store::session_id> session_store::id_of(const unsigned char* id, std::size_t length) {
+  session_id out{};
+  if (id == nullptr || length != out.size()) return std::nullopt;
+  std::memcpy(out.data(), id, out.size());
+  return out;
+}
+
+void session_store::insert(const session_id& id, stored_session entry, std::int64_t now_ms) {
+  if (!entry.session) return;
+  const std::lock_guard lock(mutex_);
+  evict(now_ms);
+  const std::int64_t leaves = now_ms + lifetime_.count();
+  order_.emplace_back(id, leaves);
+  slots_.insert_or_assign(id, slot{std::move(entry), leaves});
+}
+
+session_store::slot* session_store::live(const session_id& id, std::int64_t now_ms) {
+  const auto it = slots_.find(id);
+  if (it == slots_.end()) return nullptr;
+  if (it->second.leaves_ms <= now_ms) {
+    slots_.erase(it);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+std::optional<stored_session> session_store::take(const session_id& id, std::int64_t now_ms) {
+  std::optional<stored_session> out;
+  const std::lock_guard lock(mutex_);
+  if (slot* found = live(id, now_ms)) {
+    out = std::move(found->entry);
+    slots_.erase(id);
+  }
+  return out;
+}
+
+std::optional<stored_session> session_store::find(const session_id& id, std::int64_t now_ms) {
+  const std::lock_guard lock(mutex_);
+  slot* found = live(id, now_ms);
+  if (found == nullptr) return std::nullopt;
+  return stored_session{up_ref(found->entry.session.get()), found->entry.verified_at_ms, found->entry.chain};
+}
+
+void session_store::erase(const session_id& id) {
+  const std::lock_guard lock(mutex_);
+  slots_.erase(id);
+}
+
+std::size_t session_store::size() const {
+  const std::lock_guard lock(mutex_);
+  return slots_.size();
+}
+
+// Drops records whose time is up from the front, then the oldest until there is room for one more. A
+// record whose id was stored again later (or already taken) leaves that slot alone.
+void session_store::evict(std::int64_t now_ms) {
+  while (!order_.empty() &&
+         (order_.front().second <= now_ms || slots_.size() >= capacity_ || order_.size() >= 2 * capacity_)) {
+    const auto& [id, leaves] = order_.front();
+    if (auto it = slots_.find(id); it != slots_.end() && it->second.leaves_ms == leaves) slots_.erase(it);
+    order_.pop_front();
+  }
+}
+
+}  // namespace cba::tls
