@@ -5,10 +5,12 @@
 #include "proxy/tls/client_context.hpp"
 #include "proxy/tls/pem.hpp"
 #include "proxy/tls/server_context.hpp"
+#include "proxy/tls/session_ticket_keys.hpp"
 #include "proxy/tls/upn.hpp"
 #include "proxy/tls/x509_facts.hpp"
 #include "tests/tls/script_pki_tls.hpp"
 #include "tests/tls/test_certs.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
@@ -233,14 +235,29 @@ TEST_CASE("mTLS handshake: CertificateRequest names follow trust.advertise", "[t
   }
 }
 
-TEST_CASE("server context: protocol floor, no renegotiation, stateless tickets only", "[tls][handshake]") {
+TEST_CASE("server context: protocol floor, no renegotiation, one ticket per handshake, sessions kept without key files",
+          "[tls][handshake]") {
   const auto policy = certificate_policy::create(script_trust());
   ssl::context server_ctx = make_server_context(script_listener(config::tls_version::v1_3), *policy);
   SSL_CTX* ctx = server_ctx.native_handle();
   CHECK((SSL_CTX_get_options(ctx) & SSL_OP_NO_RENEGOTIATION) != 0);
-  CHECK((SSL_CTX_get_options(ctx) & SSL_OP_NO_TICKET) == 0);
   CHECK(SSL_CTX_get_num_tickets(ctx) == 1);  // one ticket per handshake, not OpenSSL's default two
-  CHECK(SSL_CTX_get_session_cache_mode(ctx) == SSL_SESS_CACHE_OFF);
+  // No key files: stateful tickets, looked up only through resumption_policy (never OpenSSL's own cache).
+  CHECK((SSL_CTX_get_options(ctx) & SSL_OP_NO_TICKET) != 0);
+  CHECK(SSL_CTX_get_session_cache_mode(ctx) == (SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL | SSL_SESS_CACHE_NO_AUTO_CLEAR));
+  CHECK(SSL_CTX_sess_get_get_cb(ctx) != nullptr);
+  {
+    // With key files: stateless tickets, no session cache.
+    test::temp_dir dir{"cba-ticket-key"};
+    const auto key_file = dir.file("ticket.key");
+    test::write_file(key_file, std::string(80, 'k'));
+    session_resumption sealed;
+    sealed.keys = session_ticket_keys::create({key_file});
+    ssl::context sealing = make_server_context(script_listener(config::tls_version::v1_3), *policy, sealed);
+    CHECK((SSL_CTX_get_options(sealing.native_handle()) & SSL_OP_NO_TICKET) == 0);
+    CHECK(SSL_CTX_get_session_cache_mode(sealing.native_handle()) == SSL_SESS_CACHE_OFF);
+    CHECK(SSL_CTX_sess_get_get_cb(sealing.native_handle()) == nullptr);
+  }
   CHECK((SSL_CTX_get_verify_mode(ctx) & SSL_VERIFY_POST_HANDSHAKE) == 0);
   CHECK(SSL_CTX_get_verify_mode(ctx) == (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
 
