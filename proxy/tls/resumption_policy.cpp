@@ -590,11 +590,11 @@ bool resumption_policy::certificate_request_skipped(SSL* ssl) {
   return s != nullptr && s->certificate_request_dropped && SSL_session_reused(ssl) != 1;
 }
 
-// The CA certificates above the leaf of a chain that passed the policy, and (`presented_too`) the same
-// certificates where the client presented them in the session, become the shared copies (same
-// content, one parse per process). Touching the session is safe only while no other connection can see
-// it: a session kept in this process is shared once remember() has stored it.
-void resumption_policy::share_ca_copies(SSL* ssl, bool presented_too) const {
+// The CA certificates above the leaf of a chain that passed the policy, and the same certificates
+// where the client presented them in the session, become the shared copies (same
+// content, one parse per process). Only this connection sees its session: the session store keeps
+// copies, and hands out copies.
+void resumption_policy::share_ca_copies(SSL* ssl) const {
   const peer_verdict* verdict = certificate_policy::attached(ssl);
   STACK_OF(X509)* verified = SSL_get0_verified_chain(ssl);
   if (verdict == nullptr || verdict->reason != errc::ok || verified == nullptr) return;
@@ -606,7 +606,7 @@ void resumption_policy::share_ca_copies(SSL* ssl, bool presented_too) const {
     X509_free(own);
   };
   for (int i = 1; i < sk_X509_num(verified); ++i) share(verified, i, interner_->intern(sk_X509_value(verified, i)));
-  STACK_OF(X509)* presented = presented_too ? SSL_get_peer_cert_chain(ssl) : nullptr;
+  STACK_OF(X509)* presented = SSL_get_peer_cert_chain(ssl);
   if (presented == nullptr) return;
   for (int i = 0; i < sk_X509_num(presented); ++i) {
     X509* cert = sk_X509_value(presented, i);
@@ -630,16 +630,10 @@ void resumption_policy::release_handshake_state(SSL* ssl) {
     std::string().swap(s->resumed_appdata);
     std::string().swap(s->refused);
   }
-  if (self.store_) {
-    // The session may be in the store and in use by other connections: remember() shared its CA
-    // certificates before storing it, and it carries no identity data.
-    self.share_ca_copies(ssl, false);
-    return;
-  }
   // Every ticket this connection hands out was built inside the handshake; nothing reads the identity
   // data afterwards (verified_at and verified_chain use verified_at_ms and the parsed chain).
   if (SSL_SESSION* session = SSL_get_session(ssl)) SSL_SESSION_set1_ticket_appdata(session, nullptr, 0);
-  self.share_ca_copies(ssl, true);
+  self.share_ca_copies(ssl);
 }
 
 int resumption_policy::remember(SSL* ssl, SSL_SESSION* session) {
@@ -668,8 +662,8 @@ int resumption_policy::remember(SSL* ssl, SSL_SESSION* session) {
           sk_X509_num(verified) < 1 || leaf == nullptr || sk_X509_num(verified) - 1 > static_cast<int>(max_chain_certificates)) {
         return 0;  // nothing verified: the ticket the client got can never resume
       }
-      // Not stored yet, so nobody else sees this session: its CA certificates can still be swapped.
-      self.share_ca_copies(ssl, true);
+      // Before the copy is made, so that the stored copy holds the shared CA certificates too.
+      self.share_ca_copies(ssl);
       std::vector<x509_ptr> chain;
       for (int i = 1; i < sk_X509_num(verified); ++i) chain.push_back(up_ref(sk_X509_value(verified, i)));
       stored.verified_at_ms = now;

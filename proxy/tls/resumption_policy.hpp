@@ -215,7 +215,7 @@ class resumption_policy : public std::enable_shared_from_this<resumption_policy>
   // nullopt: resume; else why not.
   std::optional<std::string> admit(SSL* ssl, SSL_SESSION* session) const;
   std::optional<std::string> admit_stored(SSL* ssl, const stored_session& stored) const;
-  void share_ca_copies(SSL* ssl, bool presented_too) const;
+  void share_ca_copies(SSL* ssl) const;
   // The checks on the identity's age both kinds of session share; nullopt when it is young enough.
   std::optional<std::string> too_old(std::int64_t verified_at_ms, std::int64_t now_ms) const;
   // Resumption admitted: the connection carries this identity from now on.
