@@ -140,6 +140,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
     const bool verified = verdict_.reason == errc::ok || verdict_.reason == errc::no_client_certificate;
     if (!ec && verified) {
       s_.metrics.handshakes_ok.fetch_add(1, std::memory_order_relaxed);
+      if (SSL_session_reused(ssl) == 1) s_.metrics.handshakes_resumed.fetch_add(1, std::memory_order_relaxed);
       if (auto why = tls::resumption_policy::refused_ticket_reason(ssl); !why.empty()) {
         s_.log.event(config::log_level::debug, "ticket_not_resumed",
                      json_line{}.add("connection", id_).add("listener", l_.config.name).add("detail", why));

@@ -38,6 +38,8 @@ std::string metrics::render_prometheus() const {
   out += "cba_connections_active " + std::to_string(connections_active.load(std::memory_order_relaxed)) + "\n";
   counter("cba_handshakes_ok_total", "TLS handshakes whose client certificate passed policy",
           handshakes_ok.load(std::memory_order_relaxed));
+  counter("cba_handshakes_resumed_total", "of those, TLS sessions resumed (no certificate sent; identity from the session)",
+          handshakes_resumed.load(std::memory_order_relaxed));
   counter("cba_requests_total", "HTTP requests answered", requests.load(std::memory_order_relaxed));
   counter("cba_directory_lookups_total", "directory lookups made",
           directory_lookups.load(std::memory_order_relaxed));

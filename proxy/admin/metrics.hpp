@@ -19,6 +19,7 @@ class metrics {
   std::atomic<std::uint64_t> connections_accepted{0};
   std::atomic<std::int64_t> connections_active{0};
   std::atomic<std::uint64_t> handshakes_ok{0};
+  std::atomic<std::uint64_t> handshakes_resumed{0};  // of handshakes_ok: sessions resumed
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> bytes_from_clients{0};
   std::atomic<std::uint64_t> bytes_to_clients{0};

@@ -10,6 +10,8 @@ TEST_CASE("metrics count refusals by reason and render Prometheus text") {
   m.count_status(403);
   m.count_status(200);
   m.requests.fetch_add(2);
+  m.handshakes_ok.fetch_add(3);
+  m.handshakes_resumed.fetch_add(1);
   CHECK(m.refusals(cba::errc::account_disabled) == 2);
   CHECK(m.refusals(cba::errc::chain_untrusted) == 0);
   const auto text = m.render_prometheus();
@@ -17,6 +19,8 @@ TEST_CASE("metrics count refusals by reason and render Prometheus text") {
   CHECK(text.find("cba_refusals_total{reason=\"header_too_large\"} 1\n") != std::string::npos);
   CHECK(text.find("cba_responses_total{class=\"4xx\"} 1\n") != std::string::npos);
   CHECK(text.find("cba_requests_total 2\n") != std::string::npos);
+  CHECK(text.find("cba_handshakes_ok_total 3\n") != std::string::npos);
+  CHECK(text.find("cba_handshakes_resumed_total 1\n") != std::string::npos);
   CHECK(text.find("chain_untrusted") == std::string::npos);
 }
 

@@ -45,6 +45,7 @@ std::string config_yaml(const test_pki& pki, const instance_options& o, unsigned
   y += "  - {path_prefix: /, upstream: app, auth: headers}\n";
   y += "identity_headers:\n";
   y += "  set: {X-Remote-User: \"{sam_account_name}\", X-Client-UPN: \"{upn}\", X-Cert-SHA256: \"{cert_sha256}\"}\n";
+  y += "admin: {address: \"127.0.0.1:0\"}\n";
   y += "log: {level: debug}\n";
   y += "runtime: {io_threads: 2}\n";
   return y;
@@ -73,6 +74,7 @@ proxy_instance::proxy_instance(instance_options options) : pki_(test_pki::get())
   server_ = std::make_unique<server>(*loaded.config, std::move(server_opts));
   server_->start();
   port_ = server_->listener_endpoints().at(0).port();
+  admin_port_ = server_->admin_endpoint().value().port();
   run_thread_ = std::thread([this] { server_->run(); });
 }
 

@@ -35,6 +35,7 @@ class proxy_instance {
   proxy_instance& operator=(const proxy_instance&) = delete;
 
   unsigned short port() const noexcept { return port_; }
+  unsigned short admin_port() const noexcept { return admin_port_; }
   recording_upstream& upstream() { return *upstream_; }
   // Client options presenting the test-PKI certificate `name` (cert + key files given explicitly
   // when `cert_file` is set).
@@ -53,6 +54,7 @@ class proxy_instance {
   std::unique_ptr<server> server_;
   std::thread run_thread_;
   unsigned short port_ = 0;
+  unsigned short admin_port_ = 0;
   mutable std::mutex log_mutex_;
   mutable std::condition_variable log_changed_;
   std::vector<std::string> logs_;

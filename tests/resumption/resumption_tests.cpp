@@ -5,6 +5,7 @@
 #include "proxy/tls/session_ticket_keys.hpp"
 #include "tests/resumption/proxy_instance.hpp"
 #include "tests/resumption/session_client.hpp"
+#include "tests/support/process.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -72,6 +73,16 @@ instance_options with_recheck(std::string interval) {
 }
 
 bool offerable(const visit& v) { return v.session && SSL_SESSION_is_resumable(v.session.get()) == 1; }
+
+// The proxy's /metrics text (its admin listener).
+std::string metrics_text(const proxy_instance& proxy) {
+  auto r = run_process({"curl", "-sS", "--noproxy", "*", "--max-time", "10",
+                        "http://127.0.0.1:" + std::to_string(proxy.admin_port()) + "/metrics"},
+                       20s);
+  INFO(r.describe());
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
 
 // SIGHUP to this process: every running proxy_instance reloads its ticket keys.
 void send_sighup() { REQUIRE(std::raise(SIGHUP) == 0); }
@@ -471,6 +482,10 @@ TEST_CASE("without key files the session stays in the proxy: the ticket is its i
   auto third = visit_once(proxy, options, second.session.get());
   CHECK(third.resumed);
   CHECK(third.status == 200);
+  // Four handshakes, two of them resumed (second and third), as /metrics counts them.
+  const auto metrics = metrics_text(proxy);
+  CHECK(metrics.find("cba_handshakes_ok_total 4\n") != std::string::npos);
+  CHECK(metrics.find("cba_handshakes_resumed_total 2\n") != std::string::npos);
 
   // With key files the ticket is the sealed session instead (certificate and chain inside).
   key_dir keys;
