@@ -637,7 +637,7 @@ void resumption_policy::release_handshake_state(SSL* ssl) {
 }
 
 int resumption_policy::remember(SSL* ssl, SSL_SESSION* session) {
-  // OpenSSL's reference is never taken over (always 0): the store holds a reference of its own, so an
+  // OpenSSL's reference is never taken over (always 0): the store keeps a copy of its own, so an
   // exception halfway cannot free the session twice.
   try {
     const auto* keepalive = static_cast<const policy_keepalive*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keepalive_index()));
