@@ -3,7 +3,6 @@
 #include <openssl/err.h>
 
 #include <algorithm>
-#include <cstring>
 #include <ctime>
 #include <limits>
 #include <stdexcept>
@@ -176,12 +175,6 @@ std::optional<ticket_identity> decode_ticket_identity(std::string_view bytes) {
 
 verdict_cache::verdict_cache(std::size_t capacity, milliseconds ttl) : capacity_(std::max<std::size_t>(1, capacity)), ttl_(ttl) {}
 
-std::size_t verdict_cache::key_hash::operator()(const key& k) const noexcept {
-  std::size_t h = 0;
-  std::memcpy(&h, k.data(), sizeof h);  // already a uniform hash
-  return h;
-}
-
 std::optional<verdict_cache::key> verdict_cache::key_of(X509* leaf, std::string_view chain_bytes) {
   const clear_errors_on_exit guard;
   unsigned char* der = nullptr;
@@ -283,12 +276,6 @@ std::size_t verdict_cache::size() const {
 // ---- ca_interner ----
 
 ca_interner::ca_interner(std::size_t capacity) : capacity_(capacity) {}
-
-std::size_t ca_interner::key_hash::operator()(const key& k) const noexcept {
-  std::size_t h = 0;
-  std::memcpy(&h, k.data(), sizeof h);  // already a uniform hash
-  return h;
-}
 
 X509* ca_interner::intern(X509* cert) {
   if (cert == nullptr) return nullptr;

@@ -36,6 +36,7 @@
 // chain, re-verified once its time is up), without sealing and decoding the session, its certificate
 // and the chain on every connection.
 #include "proxy/tls/certificate_policy.hpp"
+#include "proxy/tls/random_bytes_hash.hpp"
 #include "proxy/tls/session_store.hpp"
 #include "proxy/tls/session_ticket_keys.hpp"
 
@@ -106,16 +107,13 @@ class verdict_cache {
   std::chrono::milliseconds ttl() const noexcept { return ttl_; }
 
  private:
-  struct key_hash {
-    std::size_t operator()(const key& k) const noexcept;
-  };
   void adopt_generation(std::uint64_t generation);  // under mutex_
   void evict(std::int64_t now_ms);                   // under mutex_
 
   const std::size_t capacity_;
   const std::chrono::milliseconds ttl_;
   mutable std::mutex mutex_;
-  std::unordered_map<key, std::shared_ptr<const verified_ticket_chain>, key_hash> entries_;
+  std::unordered_map<key, std::shared_ptr<const verified_ticket_chain>, random_bytes_hash> entries_;
   std::deque<std::pair<key, std::int64_t>> order_;  // (key, expires_ms) in insertion order
   std::uint64_t generation_ = 0;
   std::atomic<std::uint64_t> hits_{0};
@@ -147,12 +145,9 @@ class ca_interner {
 
  private:
   using key = std::array<unsigned char, 32>;
-  struct key_hash {
-    std::size_t operator()(const key& k) const noexcept;
-  };
   const std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::unordered_map<key, x509_ptr, key_hash> certificates_;
+  std::unordered_map<key, x509_ptr, random_bytes_hash> certificates_;
 };
 
 class resumption_policy : public std::enable_shared_from_this<resumption_policy> {
@@ -173,9 +168,6 @@ class resumption_policy : public std::enable_shared_from_this<resumption_policy>
   // SSL_CTX_set_session_ticket_cb on `ctx` (and, keeping sessions in this process, stateful tickets
   // and the session cache callbacks); the context keeps this policy alive.
   void install(SSL_CTX* ctx) const;
-  // True when sessions are kept in this process rather than sealed into the tickets.
-  bool keeps_sessions() const noexcept { return store_ != nullptr; }
-  std::size_t stored_sessions() const { return store_ ? store_->size() : 0; }
 
   // After a handshake: when the certificate of this connection was verified by a full handshake
   // (now, for a full handshake with a verified certificate; the ticket's time when resumed), or

@@ -8,12 +8,6 @@ namespace cba::tls {
 session_store::session_store(std::size_t capacity, std::chrono::milliseconds lifetime)
     : capacity_(std::max<std::size_t>(1, capacity)), lifetime_(lifetime) {}
 
-std::size_t session_store::id_hash::operator()(const session_id& id) const noexcept {
-  std::size_t h = 0;
-  std::memcpy(&h, id.data(), sizeof h);  // OpenSSL's ids are random bytes
-  return h;
-}
-
 std::optional<session_store::session_id> session_store::id_of(const unsigned char* id, std::size_t length) {
   session_id out{};
   if (id == nullptr || length != out.size()) return std::nullopt;

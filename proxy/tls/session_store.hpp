@@ -17,6 +17,7 @@
 // and a minute: it could not resume any later), and past `capacity` the oldest entry leaves first.
 // Thread-safe (one mutex, a hash lookup under it).
 #include "proxy/tls/ossl.hpp"
+#include "proxy/tls/random_bytes_hash.hpp"
 
 #include <array>
 #include <chrono>
@@ -57,12 +58,8 @@ class session_store {
   void erase(const session_id& id);
 
   std::size_t size() const;
-  std::size_t capacity() const noexcept { return capacity_; }
 
  private:
-  struct id_hash {
-    std::size_t operator()(const session_id& id) const noexcept;
-  };
   struct slot {
     stored_session entry;
     std::int64_t leaves_ms = 0;
@@ -74,7 +71,7 @@ class session_store {
   const std::size_t capacity_;
   const std::chrono::milliseconds lifetime_;
   mutable std::mutex mutex_;
-  std::unordered_map<session_id, slot, id_hash> slots_;
+  std::unordered_map<session_id, slot, random_bytes_hash> slots_;  // ids are random bytes
   std::deque<std::pair<session_id, std::int64_t>> order_;  // (id, leaves_ms) in insertion order
 };
 
