@@ -8,8 +8,10 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <stdexcept>
 
 namespace cba::tls {
@@ -97,6 +99,17 @@ struct socket_bio {
 
   static int read(BIO* b, char* data, int size) {
     BIO_clear_retry_flags(b);
+    auto& s = *stream(b);
+    if (s.inbox_begin_ < s.inbox_end_) {
+      const auto n = std::min<std::size_t>(static_cast<std::size_t>(size), s.inbox_end_ - s.inbox_begin_);
+      std::memcpy(data, s.inbox_.data() + s.inbox_begin_, n);
+      s.inbox_begin_ = static_cast<std::uint16_t>(s.inbox_begin_ + n);
+      return static_cast<int>(n);
+    }
+    if (s.inbox_receiving_) {  // the receive pending into the inbox gets the next bytes first
+      BIO_set_retry_read(b);
+      return -1;
+    }
     const ssize_t n = ::recv(fd(b), data, static_cast<std::size_t>(size), 0);
     if (n > 0) return static_cast<int>(n);
     if (n == 0) {
@@ -117,6 +130,8 @@ struct socket_bio {
         return 1;
       case BIO_CTRL_EOF:
         return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
+      case BIO_CTRL_PENDING:
+        return stream(b)->inbox_end_ - stream(b)->inbox_begin_;
       case BIO_C_GET_FD:
         return fd(b);
       default:
@@ -177,7 +192,7 @@ socket_tls_stream::step_result socket_tls_stream::step(op_kind kind, void* data,
   }
   if ((kind == op_kind::read || kind == op_kind::write) && size == 0) return r;
   if (kind == op_kind::wait_readable) {
-    if (SSL_has_pending(ssl_) != 1) r.next = want::read;
+    if (SSL_has_pending(ssl_) != 1 && inbox_begin_ == inbox_end_) r.next = want::read;
     return r;
   }
   ERR_clear_error();
