@@ -330,7 +330,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   // Waits for the first bytes of the next request with only this small frame alive and no buffer
   // until they are readable: an idle keep-alive connection holds neither serve_request's frame nor a
-  // request buffer.
+  // request buffer (only the stream's fixed 512-byte inbox, which the wait receives into).
   // false: the client ended the connection or stayed silent past its deadline (a quiet close).
   asio::awaitable<bool> await_request() {
     if (buffer_.size() > 0) co_return true;  // pipelined bytes of the next request
@@ -338,7 +338,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
     s_.connections.set_busy(id_, false);
     auto& tcp = beast::get_lowest_layer(stream_);
     tcp.expires_after(request_seq_ == 0 ? l_.config.limits.header_timeout : l_.config.limits.idle_timeout);
-    auto [wait_ec] = co_await stream_.async_wait_readable(use_tuple);  // no buffer held while idle
+    auto [wait_ec] = co_await stream_.async_wait_readable(use_tuple);  // no request buffer held while idle
     if (wait_ec) {
       tcp.expires_never();
       co_return false;

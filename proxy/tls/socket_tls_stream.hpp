@@ -5,9 +5,10 @@
 // BIO hands to OpenSSL before it reads the socket again. A readiness wait (async_wait) costs an
 // epoll_ctl call every time (Asio re-arms the edge-triggered registration so that it cannot miss data
 // that is already there), while a receive uses the registration as it stands: one syscall per request
-// fewer for a request that fits the inbox, and never more for one that does not. asio::ssl::stream instead runs OpenSSL over a BIO pair and keeps two 17 KiB
-// engine buffers plus the pair's 2 x 17 KiB per connection whether it is busy or idle; here an idle
-// connection holds only its SSL object, whose record buffers SSL_MODE_RELEASE_BUFFERS frees.
+// fewer for a request that fits the inbox, and never more for one that does not.
+// asio::ssl::stream instead runs OpenSSL over a BIO pair and keeps two 17 KiB engine buffers plus the
+// pair's 2 x 17 KiB per connection whether it is busy or idle; here an idle connection holds its SSL
+// object, whose record buffers SSL_MODE_RELEASE_BUFFERS frees, and the 512-byte inbox.
 //
 // A drop-in for beast::ssl_stream<beast::tcp_stream> on the proxy's client side: async_read_some /
 // async_write_some (AsyncReadStream / AsyncWriteStream), async_handshake, async_shutdown,
@@ -109,8 +110,9 @@ class socket_tls_stream {
         io_op<false>{this, op_kind::shutdown, {}, {}}, token, tcp_.socket());
   }
 
-  // Completes when there is something to read (bytes OpenSSL already holds, or a readable socket)
-  // without taking a buffer: an idle connection waits holding none. The next read may still have to
+  // Completes when there is something to read (bytes OpenSSL or the inbox already holds, or bytes
+  // received into the inbox) without taking a buffer from the caller: an idle connection waits holding
+  // only the stream's inbox. The next read may still have to
   // wait (a partial record, or a record that carries no application data). A read-side operation.
   template <class Token>
   auto async_wait_readable(Token&& token) {
