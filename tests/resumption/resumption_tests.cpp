@@ -7,10 +7,16 @@
 #include "tests/resumption/session_client.hpp"
 #include "tests/support/process.hpp"
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <thread>
 
 using namespace cba;
@@ -511,4 +517,81 @@ TEST_CASE("without key files another instance's session gets a full handshake, a
   // The issuing instance still resumes it.
   auto home = visit_once(issuing, issuing.client("alice", version), issued.session.get());
   CHECK(home.resumed);
+}
+
+namespace {
+
+tls::x509_ptr read_certificate(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  REQUIRE(f != nullptr);
+  tls::x509_ptr cert{PEM_read_X509(f, nullptr, nullptr, nullptr)};
+  std::fclose(f);
+  REQUIRE(cert);
+  return cert;
+}
+
+// The test PKI's alice certificate issued again by the issuing CA, with the same key and names but
+// valid only from a minute ago until `seconds` from now. Returns the PEM file written into `dir`.
+std::string short_lived_alice(const temp_dir& dir, long seconds, std::time_t& not_after) {
+  const auto& pki = test_pki::get();
+  auto cert = read_certificate(pki.cert("alice"));
+  auto issuer = read_certificate(pki.cert("issuing-ca"));
+  std::FILE* f = std::fopen(pki.key("issuing-ca").c_str(), "r");
+  REQUIRE(f != nullptr);
+  tls::evp_pkey_ptr issuer_key{PEM_read_PrivateKey(f, nullptr, nullptr, nullptr)};
+  std::fclose(f);
+  REQUIRE(issuer_key);
+  not_after = std::time(nullptr) + seconds;
+  REQUIRE(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60) != nullptr);
+  REQUIRE(X509_time_adj_ex(X509_getm_notAfter(cert.get()), 0, seconds, nullptr) != nullptr);
+  REQUIRE(ASN1_INTEGER_set_int64(X509_get_serialNumber(cert.get()), static_cast<std::int64_t>(not_after)) == 1);
+  REQUIRE(X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer.get())) == 1);
+  REQUIRE(X509_sign(cert.get(), issuer_key.get(), EVP_sha256()) > 0);
+  const auto path = dir.file("short-lived-alice.pem");
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  REQUIRE(out != nullptr);
+  REQUIRE(PEM_write_X509(out, cert.get()) == 1);
+  std::fclose(out);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("a session never outlives its certificate: past notAfter the policy decides again and refuses",
+          "[resumption]") {
+  // The chain's verdict is reused for resumptions while it is young (min(recheck_interval, 60s)), but
+  // never past a certificate's validity period: then the policy runs again, here refusing the expired
+  // certificate, and the full handshake that follows refuses it too. Kept sessions and sealed tickets,
+  // TLS 1.3 and 1.2; trust.recheck_interval is the default 5 minutes, so only the validity ends them.
+  const bool sealed = GENERATE(false, true);
+  const int version = GENERATE(TLS1_3_VERSION, TLS1_2_VERSION);
+  INFO((sealed ? "sealed tickets" : "kept sessions") << ", max version " << std::hex << version);
+  key_dir keys;
+  proxy_instance proxy(sealed ? with_keys({keys.make("k.key")}) : instance_options{});
+  temp_dir dir("cba-short-lived");
+  std::time_t not_after = 0;
+  auto options = proxy.client("alice", version);
+  options.cert_file = short_lived_alice(dir, 4, not_after);
+
+  auto issued = visit_once(proxy, options);
+  REQUIRE(issued.status == 200);
+  REQUIRE(offerable(issued));
+  // A resumption inside the validity period still works (the verdict is reused).
+  auto inside = visit_once(proxy, options, issued.session.get());
+  REQUIRE(inside.connected);
+  CHECK(inside.resumed);
+  CHECK(inside.status == 200);
+  REQUIRE(offerable(inside));
+
+  // Past notAfter for certain (not a race: no upper bound is asserted).
+  while (std::time(nullptr) <= not_after + 1) std::this_thread::sleep_for(200ms);
+  const auto requests_before = proxy.upstream().requests().size();
+  auto after = visit_once(proxy, options, inside.session.get());
+  CHECK_FALSE(after.resumed);
+  CHECK(after.status == 0);
+  if (!proxy.wait_for_log({"\"reason\":\"certificate_expired\""}, 10s)) {
+    for (const auto& line : proxy.log_lines()) UNSCOPED_INFO(line);
+    FAIL("no certificate_expired line");
+  }
+  CHECK(proxy.upstream().requests().size() == requests_before);
 }
