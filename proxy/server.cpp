@@ -14,6 +14,7 @@
 #include "proxy/session.hpp"
 #include "proxy/tls/certificate_policy.hpp"
 #include "proxy/tls/client_context.hpp"
+#include "proxy/tls/resumption_policy.hpp"
 #include "proxy/tls/server_context.hpp"
 #include "proxy/tls/session_ticket_keys.hpp"
 #include "proxy/upstream/pool.hpp"
@@ -188,6 +189,17 @@ struct server::impl {
     }
   }
 
+  std::string render_tls_caches() const {
+    std::vector<admin::tls_cache_occupancy> occupancies;
+    for (std::size_t i = 0; i < listener_tls.size() && i < cfg.listeners.size(); ++i) {
+      const auto* resumption = tls::resumption_policy::installed_on(listener_tls[i]->native_handle());
+      if (resumption == nullptr) continue;
+      const auto o = resumption->current_occupancy();
+      occupancies.push_back({cfg.listeners[i].name, o.kept_sessions, o.verdicts, o.shared_cas});
+    }
+    return admin::render_tls_cache_metrics(occupancies);
+  }
+
   bool ready() const {
     if (stopping.load()) return false;
     for (const auto& acceptor : acceptors)
@@ -242,7 +254,8 @@ void server::start() {
     open_acceptor(*s.admin_acceptor, parse_endpoint(s.cfg.admin.address, "admin.address"), "admin.address");
     asio::co_spawn(s.ioc, admin::serve_admin(*s.admin_acceptor, {s.metrics, [&s] { return s.ready(); },
                                                                   [&s] { return render_directory_metrics(s.directory->stats()) + s.revocation_checker->render_prometheus() +
-                                                                                render_delegation_metrics(s.delegation.get()); }}),
+                                                                                render_delegation_metrics(s.delegation.get()) +
+                                                                                s.render_tls_caches(); }}),
                    asio::detached);
   }
   for (std::size_t i = 0; i < s.acceptors.size(); ++i) asio::co_spawn(s.ioc, s.accept_loop(i), asio::detached);

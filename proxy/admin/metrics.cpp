@@ -77,4 +77,42 @@ std::string render_directory_metrics(const ldap::directory_stats& stats) {
   return out;
 }
 
+namespace {
+
+// A Prometheus label value: backslash, double quote and newline escaped.
+std::string label_value(const std::string& raw) {
+  std::string out;
+  for (const char c : raw) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_tls_cache_metrics(const std::vector<tls_cache_occupancy>& listeners) {
+  std::string out;
+  auto gauge = [&](const char* name, const char* help, auto value_of) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n";
+    for (const auto& l : listeners) {
+      out += std::string(name) + "{listener=\"" + label_value(l.listener) + "\"} " + std::to_string(value_of(l)) + "\n";
+    }
+  };
+  gauge("cba_tls_sessions_kept",
+        "TLS sessions kept in this process for resumption (listeners without tls.session_tickets.key_files)",
+        [](const tls_cache_occupancy& l) { return l.kept_sessions; });
+  gauge("cba_tls_verdicts_cached", "certificate chain verdicts remembered for resumptions",
+        [](const tls_cache_occupancy& l) { return l.verdicts; });
+  gauge("cba_tls_shared_ca_certificates", "CA certificates shared between connections by content",
+        [](const tls_cache_occupancy& l) { return l.shared_cas; });
+  return out;
+}
+
 }  // namespace cba::admin

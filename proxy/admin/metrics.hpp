@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace cba::admin {
 
@@ -39,5 +40,16 @@ class metrics {
 
 // The directory's lookup and cache counters in Prometheus text (cba_directory_*).
 std::string render_directory_metrics(const ldap::directory_stats& stats);
+
+// What one listener's TLS resumption policy holds in memory now (bounded caches an admin sizes
+// memory by).
+struct tls_cache_occupancy {
+  std::string listener;
+  std::size_t kept_sessions = 0;
+  std::size_t verdicts = 0;
+  std::size_t shared_cas = 0;
+};
+// cba_tls_sessions_kept, cba_tls_verdicts_cached, cba_tls_shared_ca_certificates: gauges by listener.
+std::string render_tls_cache_metrics(const std::vector<tls_cache_occupancy>& listeners);
 
 }  // namespace cba::admin

@@ -537,6 +537,19 @@ std::optional<std::string> resumption_policy::admit_stored(SSL* ssl, const store
   return adopt(ssl, stored.verified_at_ms, std::move(chain), {});
 }
 
+resumption_policy::occupancy resumption_policy::current_occupancy() const {
+  occupancy o;
+  o.kept_sessions = store_ ? store_->size() : 0;
+  o.verdicts = cache_->size();
+  o.shared_cas = interner_->size();
+  return o;
+}
+
+const resumption_policy* resumption_policy::installed_on(SSL_CTX* ctx) {
+  const auto* keepalive = static_cast<const policy_keepalive*>(SSL_CTX_get_ex_data(ctx, keepalive_index()));
+  return keepalive != nullptr && *keepalive ? keepalive->get() : nullptr;
+}
+
 std::vector<x509_ptr> resumption_policy::verified_chain(SSL* ssl) {
   std::vector<x509_ptr> out;
   if (SSL_session_reused(ssl) == 1) {

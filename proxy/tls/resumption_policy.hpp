@@ -196,6 +196,16 @@ class resumption_policy : public std::enable_shared_from_this<resumption_policy>
   std::chrono::milliseconds recheck_interval() const noexcept { return recheck_interval_; }
   const verdict_cache& cache() const noexcept { return *cache_; }
 
+  // What the policy holds in memory now, for /metrics (each figure bounded; see the .cpp constants).
+  struct occupancy {
+    std::size_t kept_sessions = 0;   // sessions in the store (0 with ticket key files: none kept)
+    std::size_t verdicts = 0;        // remembered chain verdicts
+    std::size_t shared_cas = 0;      // interned CA certificates
+  };
+  occupancy current_occupancy() const;
+  // The policy install() put on `ctx`, or null.
+  static const resumption_policy* installed_on(SSL_CTX* ctx);
+
  private:
   resumption_policy() = default;
   static int generate(SSL* ssl, void* arg);

@@ -36,3 +36,17 @@ TEST_CASE("directory counters render as Prometheus text") {
   CHECK(text.find("cba_directory_queries_total 2\n") != std::string::npos);
   CHECK(text.find("# TYPE cba_directory_cache_entries gauge\ncba_directory_cache_entries 5\n") != std::string::npos);
 }
+
+TEST_CASE("TLS cache gauges render per listener, label values escaped") {
+  const std::vector<cba::admin::tls_cache_occupancy> listeners{{"edge", 7, 3, 2}, {"odd \"name\"\\x", 0, 1, 0}};
+  const auto text = cba::admin::render_tls_cache_metrics(listeners);
+  CHECK(text.find("# TYPE cba_tls_sessions_kept gauge\n") != std::string::npos);
+  CHECK(text.find("cba_tls_sessions_kept{listener=\"edge\"} 7\n") != std::string::npos);
+  CHECK(text.find("cba_tls_verdicts_cached{listener=\"edge\"} 3\n") != std::string::npos);
+  CHECK(text.find("cba_tls_shared_ca_certificates{listener=\"edge\"} 2\n") != std::string::npos);
+  CHECK(text.find("cba_tls_sessions_kept{listener=\"odd \\\"name\\\"\\\\x\"} 0\n") != std::string::npos);
+  // One HELP/TYPE block per gauge, not per listener.
+  std::size_t types = 0;
+  for (auto at = text.find("# TYPE "); at != std::string::npos; at = text.find("# TYPE ", at + 1)) ++types;
+  CHECK(types == 3);
+}

@@ -492,6 +492,9 @@ TEST_CASE("without key files the session stays in the proxy: the ticket is its i
   const auto metrics = metrics_text(proxy);
   CHECK(metrics.find("cba_handshakes_ok_total 4\n") != std::string::npos);
   CHECK(metrics.find("cba_handshakes_resumed_total 2\n") != std::string::npos);
+  // Each handshake left one session in the store and each resumption took one out (the replay found
+  // none): first's and second's were taken, the replayed full handshake's and third's remain.
+  CHECK(metrics.find("cba_tls_sessions_kept{listener=\"edge\"} 2\n") != std::string::npos);
 
   // With key files the ticket is the sealed session instead (certificate and chain inside).
   key_dir keys;
@@ -499,6 +502,7 @@ TEST_CASE("without key files the session stays in the proxy: the ticket is its i
   auto sealed = visit_once(sealing, sealing.client("alice"));
   REQUIRE(offerable(sealed));
   CHECK(ticket_bytes(sealed.session.get()).size() > 500);
+  CHECK(metrics_text(sealing).find("cba_tls_sessions_kept{listener=\"edge\"} 0\n") != std::string::npos);
 }
 
 TEST_CASE("without key files another instance's session gets a full handshake, and the log says why",
