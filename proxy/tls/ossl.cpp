@@ -1,10 +1,16 @@
 #include "proxy/tls/ossl.hpp"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include <array>
 
 namespace cba::tls {
+
+const EVP_MD* fetched_sha256() {
+  static const std::unique_ptr<EVP_MD, ossl_deleter<EVP_MD_free>> md{EVP_MD_fetch(nullptr, "SHA256", nullptr)};
+  return md.get();
+}
 
 std::string openssl_error_string() {
   std::string out;

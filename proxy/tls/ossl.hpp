@@ -82,6 +82,10 @@ inline ssl_session_ptr up_ref(SSL_SESSION* session) noexcept {
 // "no detail from OpenSSL" when the queue was empty.
 std::string openssl_error_string();
 
+// SHA-256 fetched once for the process (EVP_sha256()'s implicit fetch looks the provider up on every
+// digest); null if the default provider has none.
+const EVP_MD* fetched_sha256();
+
 // Clears this thread's error queue when it goes out of scope, so that a failed parse cannot leave
 // entries behind that a later, unrelated call would misreport as its own.
 class clear_errors_on_exit {

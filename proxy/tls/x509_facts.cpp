@@ -91,7 +91,7 @@ std::string issuer_string(X509* cert) { return name_string(X509_get_issuer_name(
 std::string sha256_hex(X509* cert) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int size = 0;
-  if (X509_digest(cert, EVP_sha256(), md.data(), &size) != 1) return {};
+  if (X509_digest(cert, fetched_sha256(), md.data(), &size) != 1) return {};
   return to_hex(md.data(), size);
 }
 
