@@ -112,8 +112,8 @@ class socket_tls_stream {
 
   // Completes when there is something to read (bytes OpenSSL or the inbox already holds, or bytes
   // received into the inbox) without taking a buffer from the caller: an idle connection waits holding
-  // only the stream's inbox. The next read may still have to
-  // wait (a partial record, or a record that carries no application data). A read-side operation.
+  // only the stream's inbox. The next read may still have to wait (a partial record, or a record that
+  // carries no application data). A read-side operation.
   template <class Token>
   auto async_wait_readable(Token&& token) {
     return boost::asio::async_compose<Token, void(boost::system::error_code)>(
