@@ -20,7 +20,8 @@
 // ssl::error::stream_truncated when the TCP stream ends without one, the OpenSSL error (ssl category)
 // otherwise. At most one read-side (read, wait_readable) and one write-side (write, handshake,
 // shutdown) operation may be outstanding at a time, all on the stream's executor; the handshake and
-// the shutdown read too, so they run while no read-side operation is outstanding.
+// the shutdown read too, so they run while no read-side operation is outstanding (one that would have
+// to wait for bytes meanwhile ends with asio::error::in_progress).
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -264,6 +265,11 @@ class socket_tls_stream {
         r = write(*s);
       } else {
         r = s->step(kind, read_buffer.data(), read_buffer.size());
+      }
+      if (r.next == want::read && s->inbox_receiving_) {
+        // A handshake or shutdown that needs to read while a read-side operation already receives: a
+        // second receive into the inbox would lose bytes. Refused instead (the contract above).
+        r = step_result{want::nothing, boost::asio::error::in_progress, 0};
       }
       if (r.next == want::nothing) {
         if (at == phase::start) {

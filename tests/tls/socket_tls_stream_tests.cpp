@@ -503,3 +503,28 @@ TEST_CASE("socket_tls_stream: bytes received but not yet read make the stream re
   REQUIRE_FALSE(ec);
   CHECK(std::string_view(buffer.data(), got) == "GET / HTTP/1.1\r\n\r\n");
 }
+
+TEST_CASE("socket_tls_stream: a shutdown that must read while a read is pending is refused, the read goes on",
+          "[tls][socket_tls_stream]") {
+  // Both would receive into the one inbox; the stream refuses the second instead of losing bytes.
+  tls_pair p;
+  REQUIRE_FALSE(p.handshake().first);
+  std::array<char, 64> buffer{};
+  error_code read_ec, shutdown_ec;
+  std::size_t got = 0;
+  int done = 0;
+  p.server->async_read_some(asio::buffer(buffer), [&](error_code e, std::size_t n) {
+    read_ec = e;
+    got = n;
+    ++done;
+  });
+  p.server->async_shutdown([&](error_code e) {
+    shutdown_ec = e;
+    ++done;
+    asio::async_write(p.client, asio::buffer(std::string_view("still here")), [&](error_code, std::size_t) { ++done; });
+  });
+  p.run_until([&] { return done == 3; });
+  CHECK(shutdown_ec == asio::error::in_progress);
+  CHECK_FALSE(read_ec);
+  CHECK(std::string_view(buffer.data(), got) == "still here");
+}
