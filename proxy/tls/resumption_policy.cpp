@@ -470,9 +470,9 @@ void resumption_policy::share_ca_copies(SSL* ssl) const {
 
 void resumption_policy::release_handshake_state(SSL* ssl) {
   if (ssl == nullptr || SSL_is_init_finished(ssl) != 1) return;
-  const auto* keepalive = static_cast<const policy_keepalive*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keepalive_index()));
-  if (keepalive == nullptr || !*keepalive) return;
-  const resumption_policy& self = **keepalive;
+  const resumption_policy* installed = installed_on(SSL_get_SSL_CTX(ssl));
+  if (installed == nullptr) return;
+  const resumption_policy& self = *installed;
   if (connection_state* s = state(ssl, false)) {
     std::string().swap(s->resumed_appdata);
     std::string().swap(s->refused);
@@ -487,9 +487,9 @@ int resumption_policy::remember(SSL* ssl, SSL_SESSION* session) {
   // OpenSSL's reference is never taken over (always 0): the store keeps a copy of its own, so an
   // exception halfway cannot free the session twice.
   try {
-    const auto* keepalive = static_cast<const policy_keepalive*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keepalive_index()));
-    if (keepalive == nullptr || !*keepalive || !(*keepalive)->store_ || session == nullptr) return 0;
-    const resumption_policy& self = **keepalive;
+    const resumption_policy* installed = installed_on(SSL_get_SSL_CTX(ssl));
+    if (installed == nullptr || !installed->store_ || session == nullptr) return 0;
+    const resumption_policy& self = *installed;
     unsigned int id_length = 0;
     const unsigned char* id_bytes = SSL_SESSION_get_id(session, &id_length);
     const auto id = session_store::id_of(id_bytes, id_length);
@@ -534,9 +534,9 @@ SSL_SESSION* resumption_policy::recall(SSL* ssl, const unsigned char* id_bytes, 
   // The reference returned is handed to OpenSSL (*copy = 0).
   *copy = 0;
   try {
-    const auto* keepalive = static_cast<const policy_keepalive*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keepalive_index()));
-    if (keepalive == nullptr || !*keepalive || !(*keepalive)->store_ || id_length < 0) return nullptr;
-    const resumption_policy& self = **keepalive;
+    const resumption_policy* installed = installed_on(SSL_get_SSL_CTX(ssl));
+    if (installed == nullptr || !installed->store_ || id_length < 0) return nullptr;
+    const resumption_policy& self = *installed;
     connection_state* s = state(ssl, true);
     if (s == nullptr) return nullptr;
     const auto id = session_store::id_of(id_bytes, static_cast<std::size_t>(id_length));
