@@ -1,5 +1,7 @@
 #include "proxy/tls/session_store.hpp"
 
+#include "proxy/tls/insertion_order_eviction.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -61,15 +63,9 @@ std::size_t session_store::size() const {
   return slots_.size();
 }
 
-// Drops records whose time is up from the front, then the oldest until there is room for one more. A
-// record whose id was stored again later (or already taken) leaves that slot alone.
+// An id stored again later keeps that newer slot; one already taken is simply gone.
 void session_store::evict(std::int64_t now_ms) {
-  while (!order_.empty() &&
-         (order_.front().second <= now_ms || slots_.size() >= capacity_ || order_.size() >= 2 * capacity_)) {
-    const auto& [id, leaves] = order_.front();
-    if (auto it = slots_.find(id); it != slots_.end() && it->second.leaves_ms == leaves) slots_.erase(it);
-    order_.pop_front();
-  }
+  evict_in_insertion_order(slots_, order_, capacity_, now_ms, [](const slot& s) { return s.leaves_ms; });
 }
 
 }  // namespace cba::tls

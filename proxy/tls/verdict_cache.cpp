@@ -1,5 +1,7 @@
 #include "proxy/tls/verdict_cache.hpp"
 
+#include "proxy/tls/insertion_order_eviction.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -99,15 +101,9 @@ bool verdict_cache::insert(const key& k, X509* leaf, std::vector<x509_ptr> chain
   return true;
 }
 
-// Drops expired entries from the front, then the oldest ones until there is room for one more. A
-// record whose key was stored again later (two io threads missing at once) leaves that newer entry.
+// A key stored again later (two io threads missing at once) keeps that newer entry.
 void verdict_cache::evict(std::int64_t now_ms) {
-  while (!order_.empty() &&
-         (order_.front().second <= now_ms || entries_.size() >= capacity_ || order_.size() >= 2 * capacity_)) {
-    const auto& [k, expires] = order_.front();
-    if (auto it = entries_.find(k); it != entries_.end() && it->second->expires_ms == expires) entries_.erase(it);
-    order_.pop_front();
-  }
+  evict_in_insertion_order(entries_, order_, capacity_, now_ms, [](const auto& entry) { return entry->expires_ms; });
 }
 
 void verdict_cache::clear() {
