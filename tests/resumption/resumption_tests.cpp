@@ -1,6 +1,7 @@
 // TLS session resumption against an in-process cba-proxy: tickets resume and carry the verified
 // identity, key files are shared between instances and rotated with SIGHUP, tampered, unknown-key and
 // too-old tickets fall back to a full handshake, and resumption never skips the certificate policy.
+#include "proxy/tls/pem.hpp"
 #include "proxy/tls/resumption_policy.hpp"
 #include "proxy/tls/session_ticket_keys.hpp"
 #include "tests/resumption/proxy_instance.hpp"
@@ -525,13 +526,12 @@ TEST_CASE("without key files another instance's session gets a full handshake, a
 
 namespace {
 
+// The first certificate of a PEM file (the project's own reader).
 tls::x509_ptr read_certificate(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "r");
-  REQUIRE(f != nullptr);
-  tls::x509_ptr cert{PEM_read_X509(f, nullptr, nullptr, nullptr)};
-  std::fclose(f);
-  REQUIRE(cert);
-  return cert;
+  auto read = tls::read_certificates(path);
+  INFO(path << ": " << read.error);
+  REQUIRE(read);
+  return std::move(read.value.front());
 }
 
 // The test PKI's alice certificate issued again by the issuing CA, with the same key and names but
@@ -540,17 +540,15 @@ std::string short_lived_alice(const temp_dir& dir, long seconds, std::time_t& no
   const auto& pki = test_pki::get();
   auto cert = read_certificate(pki.cert("alice"));
   auto issuer = read_certificate(pki.cert("issuing-ca"));
-  std::FILE* f = std::fopen(pki.key("issuing-ca").c_str(), "r");
-  REQUIRE(f != nullptr);
-  tls::evp_pkey_ptr issuer_key{PEM_read_PrivateKey(f, nullptr, nullptr, nullptr)};
-  std::fclose(f);
+  auto issuer_key = tls::read_private_key(pki.key("issuing-ca"));
+  INFO(issuer_key.error);
   REQUIRE(issuer_key);
   not_after = std::time(nullptr) + seconds;
   REQUIRE(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60) != nullptr);
   REQUIRE(X509_time_adj_ex(X509_getm_notAfter(cert.get()), 0, seconds, nullptr) != nullptr);
   REQUIRE(ASN1_INTEGER_set_int64(X509_get_serialNumber(cert.get()), static_cast<std::int64_t>(not_after)) == 1);
   REQUIRE(X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer.get())) == 1);
-  REQUIRE(X509_sign(cert.get(), issuer_key.get(), EVP_sha256()) > 0);
+  REQUIRE(X509_sign(cert.get(), issuer_key.value.get(), EVP_sha256()) > 0);
   const auto path = dir.file("short-lived-alice.pem");
   std::FILE* out = std::fopen(path.c_str(), "w");
   REQUIRE(out != nullptr);
